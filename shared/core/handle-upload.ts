@@ -1,0 +1,150 @@
+import { UploadEventSchema, type UploadEvent } from '../domain/upload-event.js';
+import { jobMarkerKey, parseRawKey, preprocessedPrefix, rawKey, type SessionRef } from '../domain/session-key.js';
+import type { ObjectHead, ObjectStore } from '../ports/object-store.js';
+import type { JobSubmitter, PreprocessJobRequest } from '../ports/job-submitter.js';
+import type { StatusSink } from '../ports/status-sink.js';
+import type { Clock, Logger, Metrics } from '../ports/observability.js';
+import { redactId, redactKey } from '../util/redact.js';
+import { sessionFingerprint } from './fingerprint.js';
+import { jobName } from './job-contract.js';
+
+/** What the core handler needs from the outside world. Adapters build this once per cold start. */
+export interface UploadPorts {
+  /** The store the upload landed in (raw inputs and job markers). */
+  store: ObjectStore;
+  /** Bucket the job writes `preprocessed/` to; defaults to the input bucket. */
+  outputBucket?: string;
+  jobs: JobSubmitter;
+  status: StatusSink;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export type UploadOutcome =
+  | { outcome: 'ignored'; reason: string }
+  | { outcome: 'waiting'; session: SessionRef; missing: 'mri' | 'pet' }
+  | { outcome: 'duplicate'; session: SessionRef; fingerprint: string }
+  | { outcome: 'submitted'; session: SessionRef; fingerprint: string; jobId: string };
+
+/** The content of `jobs/{patient}/{session}/{fingerprint}.json`. */
+export interface JobMarker {
+  fingerprint: string;
+  eventId: string;
+  createdAt: string;
+  inputs: { mri: Pick<ObjectHead, 'etag' | 'version'>; pet: Pick<ObjectHead, 'etag' | 'version'> };
+  jobId?: string;
+  provider?: string;
+  submittedAt?: string;
+}
+
+/**
+ * The one core upload handler every provider adapter calls. When both the MRI and the PET of a session
+ * are in storage, it submits exactly one preprocessing job for that version of the session.
+ *
+ * Idempotent without a database: a job marker is created with a conditional write keyed by the inputs'
+ * fingerprint, so duplicate, late and racing events find the marker and stop. Bad keys are logged and
+ * ignored (never thrown: a throw would make the platform retry forever). Storage and submission errors
+ * are thrown so the platform retries them; a failed submission removes its marker first.
+ *
+ * @example
+ * const outcome = await handleUpload(event, ports);
+ * if (outcome.outcome === 'submitted') console.log(outcome.jobId);
+ */
+export async function handleUpload(event: UploadEvent, ports: UploadPorts): Promise<UploadOutcome> {
+  const { logger, metrics } = ports;
+  const valid = UploadEventSchema.safeParse(event);
+  if (!valid.success) {
+    return ignore(ports, `malformed event: ${valid.error.issues[0].path.join('.')} ${valid.error.issues[0].message}`);
+  }
+  if (event.data.bucket !== ports.store.bucket) {
+    return ignore(ports, `event is for bucket "${event.data.bucket}", this handler serves "${ports.store.bucket}"`);
+  }
+  const parsed = parseRawKey(event.data.key);
+  if (!parsed.ok) return ignore(ports, parsed.reason, event.data.key);
+
+  const session: SessionRef = { patientId: parsed.value.patientId, sessionDate: parsed.value.sessionDate };
+  const logContext = { eventId: event.id, patient: redactId(session.patientId), modality: parsed.value.modality };
+
+  const mriKey = rawKey(session, 'mri');
+  const petKey = rawKey(session, 'pet');
+  const [mri, pet] = await Promise.all([ports.store.head(mriKey), ports.store.head(petKey)]);
+  if (!mri || !pet) {
+    const missing = !mri ? 'mri' : 'pet';
+    logger.info('session incomplete, waiting for the other modality', { ...logContext, missing });
+    metrics.count('SessionsWaiting');
+    return { outcome: 'waiting', session, missing };
+  }
+
+  const fingerprint = sessionFingerprint(mri, pet);
+  const markerKey = jobMarkerKey(session, fingerprint);
+  const marker: JobMarker = {
+    fingerprint,
+    eventId: event.id,
+    createdAt: ports.clock.now().toISOString(),
+    inputs: { mri: { etag: mri.etag, version: mri.version }, pet: { etag: pet.etag, version: pet.version } },
+  };
+  const claim = await ports.store.putIfAbsent(markerKey, JSON.stringify(marker), { contentType: 'application/json' });
+  if (!claim.created) {
+    logger.info('job already submitted for this session version', { ...logContext, fingerprint });
+    metrics.count('DuplicateEvents');
+    return { outcome: 'duplicate', session, fingerprint };
+  }
+
+  const request: PreprocessJobRequest = {
+    ...session,
+    jobName: jobName(session.patientId, session.sessionDate, fingerprint),
+    fingerprint,
+    inputBucket: ports.store.bucket,
+    mriKey,
+    petKey,
+    mriVersion: mri.version,
+    petVersion: pet.version,
+    outputBucket: ports.outputBucket ?? ports.store.bucket,
+    outputPrefix: preprocessedPrefix(session),
+  };
+
+  let submitted;
+  try {
+    submitted = await ports.jobs.submit(request);
+  } catch (error) {
+    // Release the claim so the platform's retry of this event can submit the job.
+    await ports.store.delete(markerKey).catch((cleanupError: unknown) => {
+      logger.error('could not release job marker after a failed submission', {
+        ...logContext,
+        fingerprint,
+        error: describe(cleanupError),
+      });
+    });
+    metrics.count('JobSubmissionFailures');
+    logger.error('job submission failed; the event will be retried', { ...logContext, fingerprint, error: describe(error) });
+    throw error;
+  }
+
+  const submittedAt = ports.clock.now();
+  await ports.store.put(
+    markerKey,
+    JSON.stringify({ ...marker, jobId: submitted.jobId, provider: submitted.provider, submittedAt: submittedAt.toISOString() }),
+    { contentType: 'application/json' },
+  );
+  // The job is running whatever happens here, and it reports its own progress: a status write that
+  // fails must not make the platform retry an event whose work is done.
+  await ports.status.update({ job: request, jobId: submitted.jobId, status: 'requested', at: submittedAt }).catch((error: unknown) => {
+    metrics.count('StatusUpdateFailures');
+    logger.error('could not record the requested status', { ...logContext, fingerprint, error: describe(error) });
+  });
+  metrics.count('JobsSubmitted');
+  logger.info('preprocessing job submitted', { ...logContext, fingerprint, jobId: submitted.jobId });
+  return { outcome: 'submitted', session, fingerprint, jobId: submitted.jobId };
+}
+
+function ignore(ports: UploadPorts, reason: string, key?: string): UploadOutcome {
+  ports.logger.warn('upload event ignored', { reason, key: key === undefined ? undefined : redactKey(key) });
+  ports.metrics.count('EventsIgnored');
+  return { outcome: 'ignored', reason };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
