@@ -1,0 +1,66 @@
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectStoreContract } from '../../test/contracts/object-store.contract.js';
+import { startAzurite, type RunningAzurite } from '../../test/azure/azurite.js';
+import { BlobObjectStore } from './blob-object-store.js';
+
+let azurite: RunningAzurite;
+let containerCounter = 0;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => azurite?.stop());
+
+/** A store over a fresh, empty container in Azurite. */
+async function makeStore(): Promise<BlobObjectStore> {
+  const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
+  const service = new BlobServiceClient(azurite.blobEndpoint, credential);
+  const container = `contract-${process.pid}-${++containerCounter}`;
+  await service.getContainerClient(container).create();
+  return new BlobObjectStore({ service, container, sharedKeyCredential: credential });
+}
+
+// Azurite enforces If-None-Match: * and serves SAS URLs, so the full contract applies.
+objectStoreContract('Azure Blob (Azurite)', makeStore, { enforcesConditionalCreate: true, canFetchPresigned: true });
+
+describe('BlobObjectStore specifics', () => {
+  it('a presigned PUT URL grants create/write only, not read', async () => {
+    // Prepare
+    const store = await makeStore();
+    await store.put('raw/P1/2024-01-01/mri.nii.gz', 'secret');
+    const put = await store.presignPut('raw/P1/2024-01-01/mri.nii.gz', { expiresInSeconds: 60 });
+    // Act
+    const read = await fetch(put.url);
+    // Assess
+    expect(read.status).toBe(403);
+    expect(new URL(put.url).searchParams.get('sp')).toBe('cw');
+    expect(put.headers['x-ms-blob-type']).toBe('BlockBlob');
+  });
+
+  it('a presigned URL for one blob does not open another', async () => {
+    const store = await makeStore();
+    await store.put('raw/P1/2024-01-01/pet.nii.gz', 'other');
+    const get = await store.presignGet('raw/P1/2024-01-01/mri.nii.gz', { expiresInSeconds: 60 });
+    const url = new URL(get.url);
+    url.pathname = url.pathname.replace('mri.nii.gz', 'pet.nii.gz');
+    expect((await fetch(url)).status).toBe(403);
+  });
+
+  it('an expired presigned URL is refused', async () => {
+    const store = await makeStore();
+    await store.put('raw/P1/2024-01-01/mri.nii.gz', 'x');
+    // Negative lifetime: expired the moment it is made, no waiting needed.
+    const get = await store.presignGet('raw/P1/2024-01-01/mri.nii.gz', { expiresInSeconds: -60 });
+    expect((await fetch(get.url)).status).toBe(403);
+  });
+
+  it('putIfAbsent is idempotent: the second call neither creates nor overwrites', async () => {
+    const store = await makeStore();
+    const first = await store.putIfAbsent('jobs/P1/2024-01-01/f.json', 'a', { contentType: 'application/json' });
+    const second = await store.putIfAbsent('jobs/P1/2024-01-01/f.json', 'b');
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ created: false });
+    expect((await store.head('jobs/P1/2024-01-01/f.json'))?.contentType).toBe('application/json');
+  });
+});
