@@ -1,7 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type {
   ConditionalPutResult,
   ObjectHead,
@@ -24,6 +26,27 @@ export interface FsObjectStoreOptions {
 }
 
 const TEMP_DIR = '.tmp';
+
+export interface PutStreamOptions {
+  /** Refuse bodies larger than this many bytes (nothing is stored then). */
+  maxBytes?: number;
+  /** Keep the existing object (same etag, same version) when the new body is byte-identical. */
+  skipIfUnchanged?: boolean;
+}
+
+export interface PutStreamResult {
+  head: ObjectHead;
+  /** True when `skipIfUnchanged` found identical content and left the object alone. */
+  unchanged: boolean;
+}
+
+/** Thrown by `putStream` when the body exceeds `maxBytes`; the object is left as it was. */
+export class ObjectTooLargeError extends Error {
+  constructor(public readonly maxBytes: number) {
+    super(`body exceeds the limit of ${maxBytes} bytes`);
+    this.name = 'ObjectTooLargeError';
+  }
+}
 
 /**
  * The object store of the one-machine stack: a folder on disk. Writes are atomic (temp file + rename),
@@ -106,6 +129,48 @@ export class FsObjectStore implements ObjectStore {
       await unlink(temp).catch(() => undefined);
     }
     return { created: true, head: (await this.head(key))! };
+  }
+
+  /**
+   * Streams a body to the object without holding it in memory (the local server's presigned PUT).
+   * Atomic like `put`: readers see the old object or the whole new one, never a partial file.
+   *
+   * @example
+   * const { head } = await store.putStream('raw/P1/2024-01-01/mri.nii.gz', createReadStream(file), { maxBytes: 2 ** 31 });
+   */
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options: PutStreamOptions = {}): Promise<PutStreamResult> {
+    const file = this.pathOf(key);
+    const dir = path.join(this.root, TEMP_DIR);
+    await mkdir(dir, { recursive: true });
+    const temp = path.join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('md5');
+    let bytes = 0;
+    const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        if (bytes > limit) return done(new ObjectTooLargeError(limit));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(temp));
+      const etag = hash.digest('hex');
+      if (options.skipIfUnchanged) {
+        const existing = await this.head(key);
+        if (existing && existing.etag === etag) {
+          await unlink(temp);
+          return { head: existing, unchanged: true };
+        }
+      }
+      await mkdir(path.dirname(file), { recursive: true });
+      await rename(temp, file);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    return { head: (await this.head(key))!, unchanged: false };
   }
 
   async delete(key: string): Promise<void> {

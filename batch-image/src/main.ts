@@ -1,0 +1,64 @@
+/**
+ * Entry point of the preprocessing image (AWS Batch, Azure Container Instances, Cloud Run Jobs, the
+ * local worker pool). Reads the job from its environment, runs it, and exits:
+ *   0 completed · 1 failed and reported as failed · 2 bad configuration (nothing to report to) ·
+ *   3 failed to report the final status.
+ * Runs as a plain Node process too: `node --import tsx batch-image/src/main.ts` or `node batch-image/dist/main.js`.
+ */
+import { jobRequestFromEnvironment } from '../../shared/core/job-contract.js';
+import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
+import { createPinoLogger } from '../../providers/local/logger.js';
+import { runJob } from './run-job.js';
+import { createStatusSink } from './status-sinks.js';
+import { createObjectStore } from './stores.js';
+
+const EXIT_FAILED = 1;
+const EXIT_BAD_CONFIG = 2;
+const EXIT_UNREPORTED = 3;
+
+async function main(env: NodeJS.ProcessEnv): Promise<number> {
+  let request: PreprocessJobRequest;
+  try {
+    request = jobRequestFromEnvironment(env);
+  } catch (error) {
+    return fatal(error, EXIT_BAD_CONFIG);
+  }
+  const logger = createPinoLogger({ base: { component: 'batch', job: request.jobName } });
+  let setup;
+  try {
+    const inputStore = await createObjectStore({ provider: env.ADNI_STORE, bucket: request.inputBucket, env });
+    const outputStore =
+      request.outputBucket === request.inputBucket
+        ? inputStore
+        : await createObjectStore({ provider: env.ADNI_STORE, bucket: request.outputBucket, env });
+    const status = await createStatusSink({ name: env.ADNI_STATUS_SINK, outputStore, logger, env });
+    setup = { inputStore, outputStore, status };
+  } catch (error) {
+    return fatal(error, EXIT_BAD_CONFIG);
+  }
+
+  // The platform stops a job with SIGTERM (Batch timeout, pool shutdown): finish with a failed status.
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    const result = await runJob({ request, ...setup, logger, jobId: env.ADNI_JOB_ID, signal: controller.signal });
+    if (!result.ok) console.error(`adni-batch: job failed: ${result.reason}`);
+    return result.ok ? 0 : EXIT_FAILED;
+  } catch (error) {
+    return fatal(error, EXIT_UNREPORTED, 'could not report the job status: ');
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+}
+
+/** One readable line on stderr, no stack trace (ADNI_DEBUG=1 adds it). */
+function fatal(error: unknown, code: number, prefix = ''): number {
+  console.error(`adni-batch: ${prefix}${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.ADNI_DEBUG && error instanceof Error) console.error(error.stack);
+  return code;
+}
+
+process.exitCode = await main(process.env);

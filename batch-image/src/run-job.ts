@@ -1,0 +1,115 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
+import { ObjectNotFoundError, type ObjectStore } from '../../shared/ports/object-store.js';
+import type { Logger } from '../../shared/ports/observability.js';
+import type { StatusSink } from '../../shared/ports/status-sink.js';
+import { redactId, redactKey } from '../../shared/util/redact.js';
+import { runPreprocessing as defaultPreprocessing, type PreprocessingInput, type PreprocessingResult } from './pipeline-step.js';
+
+export interface RunJobOptions {
+  request: PreprocessJobRequest;
+  inputStore: ObjectStore;
+  outputStore: ObjectStore;
+  status: StatusSink;
+  logger: Logger;
+  /** The platform's id for this run (status records carry it). */
+  jobId?: string;
+  /** Parent of the job's temp dir; default the OS temp dir. */
+  tempRoot?: string;
+  /** Stops the job between steps (SIGTERM from the platform). */
+  signal?: AbortSignal;
+  /** The pipeline step; injectable so tests can make it fail. */
+  preprocess?: (input: PreprocessingInput) => Promise<PreprocessingResult>;
+}
+
+export type RunJobResult = { ok: true; outputs: Record<string, string> } | { ok: false; reason: string };
+
+/**
+ * One preprocessing job: report in-progress, download both inputs, run the pipeline step, upload the
+ * outputs under the output prefix, report completed (or failed, with a reason). Always removes its temp dir.
+ * Throws only when the final status cannot be reported, so the caller can exit with its own code.
+ *
+ * @example
+ * const result = await runJob({ request, inputStore, outputStore, status, logger });
+ * process.exitCode = result.ok ? 0 : 1;
+ */
+export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
+  const { request, logger, status } = options;
+  const context = { job: request.jobName, patient: redactId(request.patientId), fingerprint: request.fingerprint };
+  const started = Date.now();
+  await status
+    .update({ job: request, jobId: options.jobId, status: 'in-progress', at: new Date() })
+    .catch((error: unknown) => logger.warn('could not report in-progress; continuing', { ...context, error: describe(error) }));
+  logger.info('job started', context);
+
+  const workDir = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'adni-job-'));
+  let outcome: RunJobResult;
+  try {
+    const inputDir = path.join(workDir, 'in');
+    const outDir = path.join(workDir, 'out');
+    await Promise.all([mkdir(inputDir), mkdir(outDir)]);
+    const mriPath = path.join(inputDir, 'mri.nii.gz');
+    const petPath = path.join(inputDir, 'pet.nii.gz');
+    await download(options.inputStore, request.mriKey, mriPath, 'MRI');
+    await download(options.inputStore, request.petKey, petPath, 'PET');
+    options.signal?.throwIfAborted();
+
+    const preprocess = options.preprocess ?? defaultPreprocessing;
+    const result = await preprocess({ mriPath, petPath, outDir, logger, signal: options.signal });
+    options.signal?.throwIfAborted();
+
+    const outputs: Record<string, string> = {};
+    for (const [name, file] of Object.entries(result.outputs)) {
+      const key = `${request.outputPrefix}${path.basename(file)}`;
+      await options.outputStore.put(key, await readFile(file), { contentType: contentTypeOf(file) });
+      outputs[name] = key;
+    }
+    outcome = { ok: true, outputs };
+  } catch (error) {
+    outcome = { ok: false, reason: failureReason(error) };
+  } finally {
+    await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  const ms = Date.now() - started;
+  if (outcome.ok) {
+    await status.update({ job: request, jobId: options.jobId, status: 'completed', outputs: outcome.outputs, at: new Date() });
+    logger.info('job completed', { ...context, ms, outputs: Object.keys(outcome.outputs) });
+  } else {
+    await status.update({ job: request, jobId: options.jobId, status: 'failed', reason: outcome.reason, at: new Date() });
+    logger.error('job failed', { ...context, ms, reason: outcome.reason });
+  }
+  return outcome;
+}
+
+async function download(store: ObjectStore, key: string, file: string, label: string): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.get(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new JobInputError(`${label} input ${redactKey(key)} no longer exists in storage`);
+    throw error;
+  }
+  await writeFile(file, bytes);
+}
+
+class JobInputError extends Error {}
+
+function failureReason(error: unknown): string {
+  if (error instanceof Error && error.name === 'AbortError') return 'job was stopped before it finished';
+  // Validation and input errors are written for users; anything else gets its class name for context.
+  if (error instanceof JobInputError || (error instanceof Error && error.name === 'InputValidationError')) return error.message;
+  return describe(error);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function contentTypeOf(file: string): string {
+  if (file.endsWith('.json')) return 'application/json';
+  if (file.endsWith('.gz')) return 'application/gzip';
+  return 'application/octet-stream';
+}
