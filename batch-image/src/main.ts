@@ -1,20 +1,19 @@
 /**
  * Entry point of the preprocessing image (AWS Batch, Azure Container Instances, Cloud Run Jobs, the
  * local worker pool). Reads the job from its environment, runs it, and exits:
- *   0 completed · 1 failed and reported as failed · 2 bad configuration (nothing to report to) ·
- *   3 failed to report the final status.
+ *   0 completed · 20 failed and reported as failed · 21 bad configuration (nothing to report to) ·
+ *   22 could not report the final status (see `exit-codes.ts`).
  * Runs as a plain Node process too: `node --import tsx batch-image/src/main.ts` or `node batch-image/dist/main.js`.
  */
 import { jobRequestFromEnvironment } from '../../shared/core/job-contract.js';
 import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import { createPinoLogger } from '../../providers/local/logger.js';
+import { BATCH_EXIT } from './exit-codes.js';
 import { runJob } from './run-job.js';
 import { createStatusSink } from './status-sinks.js';
 import { createObjectStore } from './stores.js';
 
-const EXIT_FAILED = 1;
-const EXIT_BAD_CONFIG = 2;
-const EXIT_UNREPORTED = 3;
+const { failedReported: EXIT_FAILED, badConfig: EXIT_BAD_CONFIG, unreported: EXIT_UNREPORTED } = BATCH_EXIT;
 
 async function main(env: NodeJS.ProcessEnv): Promise<number> {
   let request: PreprocessJobRequest;

@@ -202,9 +202,10 @@ export class FsObjectStore implements ObjectStore {
   verifyPresigned(method: string, key: string, query: URLSearchParams, now = new Date()):
     | { ok: true; key: string }
     | { ok: false; reason: string } {
-    const expires = Number(query.get('expires'));
+    const expiresText = query.get('expires') ?? '';
     const signature = query.get('signature') ?? '';
-    if (!Number.isFinite(expires)) return { ok: false, reason: 'missing or malformed expires' };
+    if (!/^\d{1,12}$/.test(expiresText)) return { ok: false, reason: 'missing or malformed expires' };
+    const expires = Number(expiresText);
     if (now.getTime() / 1000 > expires) return { ok: false, reason: 'URL expired' };
     const expected = this.sign(method, key, expires);
     const given = Buffer.from(signature, 'hex');

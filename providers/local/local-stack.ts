@@ -1,0 +1,177 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { createApiApp } from '../../shared/api/app.js';
+import type { UploadPorts } from '../../shared/core/handle-upload.js';
+import { noMetrics, systemClock, type Logger } from '../../shared/ports/observability.js';
+import { jobMarkerKey } from '../../shared/domain/session-key.js';
+import type { StatusSink } from '../../shared/ports/status-sink.js';
+import { localDataLayout } from './data-dir.js';
+import { FsObjectStore } from './fs-object-store.js';
+import { LocalJobPool, type JobCommand } from './job-pool.js';
+import { localRoutes } from './local-routes.js';
+import { createPinoLogger } from './logger.js';
+import { RawWatcher } from './raw-watcher.js';
+import { StoreStatusSink } from './store-status-sink.js';
+import { UploadDispatcher } from './upload-dispatcher.js';
+
+export interface LocalStackOptions {
+  /** Default `ADNI_DATA_DIR`, then `./.adni-data`. */
+  dataDir?: string;
+  /** Default `PORT`, then 8080; 0 picks a free port. */
+  port?: number;
+  /** Default `HOST`, then 127.0.0.1. */
+  host?: string;
+  /** Base URL clients use to reach this server (presigned URLs); default `ADNI_PUBLIC_URL` or http://host:port. */
+  publicUrl?: string;
+  logger?: Logger;
+  /** Where preprocessing status goes; default the status objects in the local store. */
+  statusSink?: StatusSink;
+  /** Job processes at once; default the number of cores. */
+  concurrency?: number;
+  /** What each job runs; default the batch entrypoint through tsx. */
+  jobCommand?: JobCommand;
+  /** `inherit` prints the jobs' log lines on stdout (`adni serve`); default `ignore`. */
+  jobOutput?: 'inherit' | 'ignore';
+  /** Extra environment for job processes. */
+  jobEnv?: Record<string, string>;
+  /** Largest accepted upload; default `ADNI_MAX_UPLOAD_BYTES`, then 2 GiB. */
+  maxUploadBytes?: number;
+  /** Watch `<data>/store/raw/` for files dropped by hand (default true). */
+  watch?: boolean;
+  watcherTimings?: { debounceMs?: number; stableMs?: number };
+  /** Adds routes before the server starts (the web app and FHIR come in this way). */
+  configure?: (app: Hono, stack: { store: FsObjectStore; logger: Logger }) => void;
+}
+
+export interface LocalStack {
+  /** Base URL of the server, e.g. http://127.0.0.1:8080. */
+  url: string;
+  dataDir: string;
+  /** Drop `raw/{patient}/{session}/{mri|pet}.nii.gz` files here. */
+  dropDir: string;
+  store: FsObjectStore;
+  /** Resolves when no upload event is being handled and no job is running or queued. */
+  idle(): Promise<void>;
+  /** Stops the watcher and the server, and stops running jobs. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the whole product on one machine: API + local presigned storage on one HTTP server, in-process
+ * upload events, a watcher for dropped files, and a worker pool running the batch entrypoint.
+ *
+ * @example
+ * const stack = await startLocalStack({ dataDir: '/tmp/adni', port: 0 });
+ * console.log(stack.url);
+ * await stack.close();
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = process.env;
+  const layout = localDataLayout({ dataDir: options.dataDir, env });
+  const logger = options.logger ?? createPinoLogger({ base: { component: 'local-stack' } });
+  const host = options.host ?? env.HOST ?? '127.0.0.1';
+  const port = options.port ?? parsePort(env.PORT);
+  const maxUploadBytes = options.maxUploadBytes ?? positiveNumber(env.ADNI_MAX_UPLOAD_BYTES, 'ADNI_MAX_UPLOAD_BYTES');
+
+  // The store's presigned URLs need the server's address, known only once it listens (port 0 in tests);
+  // requests are routed through `handler`, set right after listening and before anyone can know the URL.
+  let handler: Hono | undefined;
+  const server = await listen((request) => (handler ? handler.fetch(request) : new Response('starting', { status: 503 })), port, host);
+  const address = server.address() as AddressInfo;
+  const url = (options.publicUrl ?? env.ADNI_PUBLIC_URL ?? `http://${urlHost(host)}:${address.port}`).replace(/\/+$/, '');
+
+  const store = new FsObjectStore({ root: layout.storeRoot, publicBaseUrl: url });
+  const status = options.statusSink ?? new StoreStatusSink(store);
+  const pool = new LocalJobPool({
+    dataDir: layout.dataDir,
+    status,
+    logger,
+    concurrency: options.concurrency,
+    command: options.jobCommand,
+    env: options.jobEnv,
+    jobOutput: options.jobOutput,
+    onAbandoned: (request) => store.delete(jobMarkerKey(request, request.fingerprint)),
+  });
+  const ports: UploadPorts = { store, jobs: pool, status, clock: systemClock, logger, metrics: noMetrics };
+  const dispatcher = new UploadDispatcher({ ports });
+
+  const app = createApiApp({ store, logger });
+  app.route('/', localRoutes({ store, logger, maxUploadBytes, onRawPut: (key) => void dispatcher.dispatch(key) }));
+  options.configure?.(app, { store, logger });
+  handler = app;
+
+  const watcher =
+    options.watch === false
+      ? undefined
+      : new RawWatcher({ storeRoot: layout.storeRoot, logger, onStable: (key) => void dispatcher.dispatch(key), ...options.watcherTimings });
+  try {
+    await watcher?.start();
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+  logger.info('local stack started', { url, concurrency: pool.concurrency });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    dataDir: layout.dataDir,
+    dropDir: layout.dropDir,
+    store,
+    async idle() {
+      // A finished event may submit a job and a finished job may not raise events, but loop to be sure.
+      while (dispatcher.busy || pool.stats().running + pool.stats().queued > 0) {
+        await dispatcher.idle();
+        await pool.idle();
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        watcher?.close();
+        await closeServer(server);
+        await dispatcher.idle();
+        await pool.close();
+        logger.info('local stack stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${hostname} is already in use (set PORT to use another)`) : error);
+    });
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive connections would hold close() open until they time out.
+    (server as import('node:http').Server).closeAllConnections?.();
+  });
+}
+
+function parsePort(text: string | undefined): number {
+  if (text === undefined || text === '') return 8080;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number 0-65535 (got "${text}")`);
+  return port;
+}
+
+function positiveNumber(text: string | undefined, name: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of bytes (got "${text}")`);
+  return value;
+}
+
+/** Host as it goes in a URL: a wildcard address becomes loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
