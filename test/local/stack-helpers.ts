@@ -37,7 +37,7 @@ export async function uploadSession(
   const responses: Record<string, Response> = {};
   for (const modality of modalities) {
     const { url, headers } = uploads[modality];
-    responses[modality] = await fetch(url, { method: 'PUT', headers, body: bodies[modality] as BodyInit });
+    responses[modality] = await fetch(url, { method: 'PUT', headers, body: bodies[modality] as RequestInit['body'] });
   }
   return responses;
 }
