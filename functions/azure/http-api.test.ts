@@ -1,0 +1,65 @@
+import { HttpRequest } from '@azure/functions';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobObjectStore } from '../../providers/azure/blob-object-store.js';
+import { startAzurite, type RunningAzurite } from '../../test/azure/azurite.js';
+import { MemoryLogger } from '../../test/support/recorders.js';
+import { azureHttpDepsFromEnv, createAzureHttpHandler } from './http-api.js';
+
+let azurite: RunningAzurite;
+let store: BlobObjectStore;
+beforeAll(async () => {
+  azurite = await startAzurite();
+  const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
+  const service = new BlobServiceClient(azurite.blobEndpoint, credential);
+  await service.getContainerClient('uploads').create();
+  store = new BlobObjectStore({ service, container: 'uploads', sharedKeyCredential: credential });
+});
+afterAll(async () => azurite?.stop());
+
+const post = (path: string, body: string) =>
+  new HttpRequest({ method: 'POST', url: `https://adni-func.azurewebsites.net${path}`, headers: { 'content-type': 'application/json' }, body: { string: body } });
+
+describe('Azure HTTP API (app.http → shared hono app)', () => {
+  it('POST /uploads returns SAS URLs that upload straight into Blob Storage', async () => {
+    // Prepare
+    const handler = createAzureHttpHandler(() => ({ store, logger: new MemoryLogger() }));
+    // Act
+    const response = await handler(post('/uploads', JSON.stringify({ patient_id: 'P1', session_date: '2024-01-01' })));
+    // Assess
+    expect(response.status).toBe(201);
+    const body = JSON.parse(new TextDecoder().decode(response.body as Uint8Array));
+    expect(body.uploads.mri).toMatchObject({ key: 'raw/P1/2024-01-01/mri.nii.gz', method: 'PUT' });
+    const put = await fetch(body.uploads.mri.url, { method: 'PUT', headers: body.uploads.mri.headers, body: 'gz-bytes' });
+    expect(put.status).toBe(201);
+    expect(new TextDecoder().decode(await store.get('raw/P1/2024-01-01/mri.nii.gz'))).toBe('gz-bytes');
+  });
+
+  it('answers bad input with the API error shape, naming the field', async () => {
+    const handler = createAzureHttpHandler(() => ({ store, logger: new MemoryLogger() }));
+    const response = await handler(post('/uploads', JSON.stringify({ patient_id: '../x', session_date: '2024-01-01' })));
+    expect(response.status).toBe(400);
+    expect(JSON.parse(new TextDecoder().decode(response.body as Uint8Array))).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+
+  it('GET routes work and unknown routes get a JSON 404', async () => {
+    const handler = createAzureHttpHandler(() => ({ store, logger: new MemoryLogger() }));
+    const health = await handler(new HttpRequest({ method: 'GET', url: 'https://x/health' }));
+    const missing = await handler(new HttpRequest({ method: 'GET', url: 'https://x/nope' }));
+    expect(health.status).toBe(200);
+    expect(missing.status).toBe(404);
+    expect(missing.headers).toMatchObject({ 'content-type': expect.stringContaining('application/json') });
+  });
+
+  it('a misconfigured app answers 500 in the error shape and logs the setting, without the value', async () => {
+    const logger = new MemoryLogger();
+    const handler = createAzureHttpHandler(
+      () => azureHttpDepsFromEnv({ ADNI_UPLOAD_CONTAINER: 'uploads', ADNI_STORAGE_ACCOUNT_URL: 'not a url' }),
+      logger,
+    );
+    const response = await handler(new HttpRequest({ method: 'GET', url: 'https://x/health' }));
+    expect(response).toMatchObject({ status: 500, jsonBody: { error: { code: 'misconfigured' } } });
+    expect(logger.text()).toContain('ADNI_STORAGE_ACCOUNT_URL');
+    expect(logger.text()).not.toContain('not a url');
+  });
+});

@@ -1,0 +1,30 @@
+import { app } from '@azure/functions';
+import { azureHttpDepsFromEnv, createAzureHttpHandler } from './http-api.js';
+import { azureUploadDepsFromEnv, createAzureUploadHandlers } from './upload-trigger.js';
+
+/**
+ * The Azure Functions app (Node.js v4 programming model): this module is the package's `main`.
+ * - `uploadEventGrid`: Event Grid subscription on BlobCreated under `raw/` (the default trigger).
+ * - `uploadBlobTrigger`: the event-based blob trigger, only when `ADNI_AZURE_BLOB_TRIGGER=1` (it makes the host
+ *   download each blob to hand it over, which the Event Grid trigger avoids; both are idempotent).
+ * - `api`: every HTTP route of the shared API.
+ */
+const upload = createAzureUploadHandlers(() => azureUploadDepsFromEnv(process.env));
+
+app.eventGrid('uploadEventGrid', { handler: (event, context) => upload.eventGrid(event, context).then(() => undefined) });
+
+if (process.env.ADNI_AZURE_BLOB_TRIGGER === '1') {
+  app.storageBlob('uploadBlobTrigger', {
+    path: '%ADNI_UPLOAD_CONTAINER%/raw/{name}',
+    connection: 'ADNI_STORAGE',
+    source: 'EventGrid',
+    handler: (blob, context) => upload.storageBlob(blob, context).then(() => undefined),
+  });
+}
+
+app.http('api', {
+  route: '{*path}',
+  methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'],
+  authLevel: 'anonymous',
+  handler: createAzureHttpHandler(() => azureHttpDepsFromEnv(process.env)),
+});
