@@ -6,6 +6,7 @@
  * Runs as a plain Node process too: `node --import tsx batch-image/src/main.ts` or `node batch-image/dist/main.js`.
  */
 import { jobRequestFromEnvironment } from '../../shared/core/job-contract.js';
+import { preprocessedPrefix } from '../../shared/domain/session-key.js';
 import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import { createPinoLogger } from '../../providers/local/logger.js';
 import { BATCH_EXIT } from './exit-codes.js';
@@ -19,10 +20,15 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   let request: PreprocessJobRequest;
   try {
     request = jobRequestFromEnvironment(env);
+    // The job writes only where its session's outputs belong, whatever else the environment says.
+    const expected = preprocessedPrefix(request);
+    if (request.outputPrefix !== expected) {
+      throw new Error(`invalid job environment: ADNI_OUTPUT_PREFIX must be ${expected} for this patient and session`);
+    }
   } catch (error) {
     return fatal(error, EXIT_BAD_CONFIG);
   }
-  const logger = createPinoLogger({ base: { component: 'batch', job: request.jobName } });
+  const logger = createPinoLogger({ base: { component: 'batch' } });
   let setup;
   try {
     const inputStore = await createObjectStore({ provider: env.ADNI_STORE, bucket: request.inputBucket, env });

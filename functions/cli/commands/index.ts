@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { register as serve } from './serve.js';
+import { register as upload } from './upload.js';
 
 /** Registers one command on the program. */
 export type RegisterCommand = (program: Command) => void;
 
 // One line per command module; keep alphabetical to make concurrent additions merge cleanly.
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [serve, upload];

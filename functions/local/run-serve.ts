@@ -1,0 +1,33 @@
+import { startLocalStack, type LocalStackOptions } from '../../providers/local/local-stack.js';
+
+/**
+ * `adni serve` / `npm start`: starts the local stack, says where everything is, and runs until
+ * Ctrl-C / SIGTERM, then shuts down cleanly (watcher, server, running jobs).
+ *
+ * @example
+ * await runServe({ port: 8080 });
+ */
+export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' | 'dataDir'>): Promise<void> {
+  const stack = await startLocalStack({ ...options, jobOutput: 'inherit' });
+  const lines = [
+    `ADNI local stack running at ${stack.url}`,
+    `  data dir:      ${stack.dataDir}`,
+    `  upload:        npx adni upload --patient P001 --session 2024-03-01 --mri mri.nii.gz --pet pet.nii.gz`,
+    `  or drop files: ${stack.dropDir}/{patient}/{YYYY-MM-DD}/{mri,pet}.nii.gz`,
+    `  outputs:       ${stack.dataDir}/store/preprocessed/{patient}/{YYYY-MM-DD}/`,
+    `  health:        ${stack.url}/health`,
+    'Press Ctrl-C to stop.',
+  ];
+  console.log(lines.join('\n'));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`\n${signal}: stopping (running jobs are interrupted and run again on the next start)...`);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await stack.close();
+}
