@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as cohort } from './cohort.js';
 import { register as serve } from './serve.js';
 import { register as upload } from './upload.js';
 
@@ -6,4 +7,4 @@ import { register as upload } from './upload.js';
 export type RegisterCommand = (program: Command) => void;
 
 // One line per command module; keep alphabetical to make concurrent additions merge cleanly.
-export const commands: RegisterCommand[] = [serve, upload];
+export const commands: RegisterCommand[] = [cohort, serve, upload];
