@@ -1,0 +1,329 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UploadTriggerEnvSchema } from '../../providers/aws/config.js';
+import { awsFixture } from './fixtures.js';
+
+/**
+ * `serverless package` runs once for this file (offline: no credentials, a dummy region, telemetry off),
+ * and every test reads the CloudFormation template and zips it produced. It is the slowest test here
+ * (about 20-40 s on 2 cores), so nothing else packages.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const PACKAGE_TIMEOUT_MS = 240_000;
+
+type Resource = { Type: string; Properties: any; Condition?: string; DependsOn?: unknown };
+let outDir: string;
+let template: { Resources: Record<string, Resource>; Conditions?: Record<string, unknown>; Parameters?: Record<string, any> };
+let packageLog = '';
+let packageSeconds = 0;
+
+const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const resource = (id: string) => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`the template has no resource ${id}`);
+  return found;
+};
+const statements = (role: Resource): any[] => role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(tmpdir(), 'adni-sls-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    // The onnxruntime-node postinstall would download CUDA files if a packager ever ran npm install.
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+    AWS_REGION: 'us-east-1',
+    // No credentials anywhere: packaging must not need AWS.
+    AWS_SHARED_CREDENTIALS_FILE: path.join(outDir, 'no-credentials'),
+    AWS_CONFIG_FILE: path.join(outDir, 'no-config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const started = performance.now();
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [path.join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'us-east-1', '--package', outDir],
+    { cwd: root, env, timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
+  );
+  packageSeconds = (performance.now() - started) / 1000;
+  packageLog = stdout + stderr;
+  template = JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, PACKAGE_TIMEOUT_MS + 10_000);
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('serverless package (offline)', () => {
+  it('packages with no AWS access and reports its time', () => {
+    expect(packageLog).toContain('Service packaged');
+    // The one expected warning: serverless 3's schema predates nodejs22.x. Any other is a mistake.
+    const invalid = packageLog.split('\n').filter((l) => l.trim().startsWith('at '));
+    expect(invalid.map((l) => l.trim().split(':')[0])).toEqual(["at 'provider.runtime'"]);
+    console.info(`sls package took ${packageSeconds.toFixed(1)} s`);
+  });
+
+  it('serverless.yml uses no variables that need AWS (${aws:*}, ${ssm:*}, ${cf:*})', async () => {
+    const source = (await readFile(path.join(root, 'serverless.yml'), 'utf8'))
+      .split('\n')
+      .map((line) => line.replace(/(^|\s)#.*$/, ''))
+      .join('\n');
+    expect(source).not.toMatch(/\$\{(aws|ssm|cf|s3|secretsmanager)[:(]/);
+    expect(source).toMatch(/^frameworkVersion: '3'$/m);
+  });
+
+  it('zip functions run on nodejs22.x and the prediction function is a container image', () => {
+    const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
+    expect(Object.keys(functions).sort()).toEqual([
+      'BatchMonitorLambdaFunction',
+      'HttpApiLambdaFunction',
+      'PredictProgressionLambdaFunction',
+      'UploadTriggerLambdaFunction',
+    ]);
+    for (const id of ['BatchMonitorLambdaFunction', 'HttpApiLambdaFunction', 'UploadTriggerLambdaFunction']) {
+      expect(functions[id].Properties.Runtime, id).toBe('nodejs22.x');
+    }
+    const predict = functions.PredictProgressionLambdaFunction.Properties;
+    expect(predict.PackageType).toBe('Image');
+    expect(predict.Code.ImageUri).toMatch(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[^@]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('every function has its own role, and the upload trigger gets the env its zod schema requires', () => {
+    const functions = resources('AWS::Lambda::Function').map(([, f]) => f.Properties);
+    const roles = functions.map((f) => f.Role['Fn::GetAtt'][0]);
+    expect(new Set(roles).size).toBe(functions.length);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const trigger = resource('UploadTriggerLambdaFunction').Properties.Environment.Variables;
+    const required = Object.keys(UploadTriggerEnvSchema.shape).filter((k) => k !== 'ADNI_JOB_ATTEMPTS');
+    for (const name of required) expect(trigger[name], name).toBeDefined();
+    expect(trigger.ADNI_JOB_QUEUE).toEqual({ Ref: 'PreprocessingJobQueue' });
+    expect(trigger.ADNI_JOB_DEFINITION).toEqual({ Ref: 'PreprocessingJobDefinition' });
+  });
+});
+
+describe('storage', () => {
+  const buckets = () => ({ raw: resource('S3BucketRawUploads').Properties, preprocessed: resource('PreprocessedBucket').Properties });
+
+  it.each(['raw', 'preprocessed'] as const)('the %s bucket is versioned, encrypted and private', (name) => {
+    const bucket = buckets()[name];
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toMatch(/^(AES256|aws:kms)$/);
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    const noncurrent = bucket.LifecycleConfiguration.Rules.find((r: any) => r.NoncurrentVersionExpiration);
+    expect(noncurrent).toMatchObject({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 } });
+  });
+
+  it('raw uploads move to Glacier after 90 days', () => {
+    const rule = buckets().raw.LifecycleConfiguration.Rules.find((r: any) => r.Transitions);
+    expect(rule).toMatchObject({ Status: 'Enabled', Prefix: 'raw/' });
+    expect(rule.Transitions).toEqual([{ StorageClass: expect.stringMatching(/^GLACIER/), TransitionInDays: 90 }]);
+  });
+
+  it.each([
+    ['RawBucketTlsOnlyPolicy', 'raw'],
+    ['PreprocessedBucketTlsOnlyPolicy', 'preprocessed'],
+  ])('%s denies every request without TLS on the bucket and its objects', (id) => {
+    const policy = resource(id).Properties.PolicyDocument.Statement;
+    const deny = policy.find((s: any) => s.Effect === 'Deny');
+    expect(deny).toMatchObject({ Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(deny.Resource).toHaveLength(2);
+    expect(JSON.stringify(deny.Resource[1])).toContain('/*');
+  });
+
+  it('replication of preprocessed/ exists only behind the ReplicatePreprocessed condition', () => {
+    expect(template.Parameters?.ReplicationDestinationBucketArn.Default).toBe('');
+    expect(template.Conditions?.ReplicatePreprocessed).toBeDefined();
+    const replication = buckets().preprocessed.ReplicationConfiguration['Fn::If'];
+    expect(replication[0]).toBe('ReplicatePreprocessed');
+    expect(replication[1].Rules[0]).toMatchObject({ Status: 'Enabled', Filter: { Prefix: 'preprocessed/' } });
+    expect(replication[2]).toEqual({ Ref: 'AWS::NoValue' });
+    expect(resource('ReplicationRole').Condition).toBe('ReplicatePreprocessed');
+  });
+
+  it('the raw bucket triggers the upload function only for raw/*.nii.gz', () => {
+    const configs = buckets().raw.NotificationConfiguration.LambdaConfigurations;
+    expect(configs).toEqual([
+      {
+        Event: 's3:ObjectCreated:*',
+        Function: { 'Fn::GetAtt': ['UploadTriggerLambdaFunction', 'Arn'] },
+        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'raw/' }, { Name: 'suffix', Value: '.nii.gz' }] } },
+      },
+    ]);
+    expect(resource('UploadTriggerLambdaPermissionRawUploadsS3').Properties.Principal).toBe('s3.amazonaws.com');
+  });
+
+  it('cannot trigger itself: the upload function writes only jobs/ markers, outside the raw/ filter', () => {
+    const writes = statements(resource('UploadTriggerRole')).filter((s) =>
+      asArray(s.Action).some((a: string) => ['s3:PutObject', 'S3:PutObject', 's3:*', '*'].includes(a)),
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    for (const s of writes) for (const r of asArray(s.Resource)) expect(r).toMatch(/\/jobs\/\*$/);
+    // And the job writes to the other bucket only.
+    const jobWrites = statements(resource('PreprocessingJobRole')).filter((s) => asArray(s.Action).includes('s3:PutObject'));
+    for (const s of jobWrites) for (const r of asArray(s.Resource)) expect(r).toMatch(/-preprocessed-.*\/preprocessed\/\*$/);
+  });
+});
+
+describe('AWS Batch on Fargate', () => {
+  it('a managed Fargate compute environment behind a job queue', () => {
+    const ce = resource('PreprocessingComputeEnvironment').Properties;
+    expect(ce).toMatchObject({ Type: 'MANAGED', ComputeResources: { Type: 'FARGATE' } });
+    expect(ce.ComputeResources.Subnets.length).toBeGreaterThanOrEqual(2);
+    const queue = resource('PreprocessingJobQueue').Properties;
+    expect(queue.ComputeEnvironmentOrder).toEqual([{ Order: 1, ComputeEnvironment: { Ref: 'PreprocessingComputeEnvironment' } }]);
+  });
+
+  it('the job definition: 4 vCPU, 16 GB, 30 min, retried, image from this stack’s ECR repository', () => {
+    const job = resource('PreprocessingJobDefinition').Properties;
+    expect(job.PlatformCapabilities).toEqual(['FARGATE']);
+    expect(Object.fromEntries(job.ContainerProperties.ResourceRequirements.map((r: any) => [r.Type, r.Value]))).toEqual({ VCPU: '4', MEMORY: '16384' });
+    expect(job.Timeout).toEqual({ AttemptDurationSeconds: 1800 });
+    expect(Number(job.RetryStrategy.Attempts)).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(job.ContainerProperties.Image)).toContain('"PreprocessingRepository","RepositoryUri"');
+    expect(job.ContainerProperties.JobRoleArn).toEqual({ 'Fn::GetAtt': ['PreprocessingJobRole', 'Arn'] });
+    expect(resource('PreprocessingRepository').Properties.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
+  });
+});
+
+describe('IAM', () => {
+  // The only places AWS allows no narrower resource; serverless.yml says why beside each.
+  const STAR_ALLOWED = new Set(['ecr:GetAuthorizationToken', 'batch:ListJobs']);
+
+  it('no role allows "*" resources except where AWS requires it, and no wildcard actions', () => {
+    const roles = resources('AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThanOrEqual(7);
+    const starUses: string[] = [];
+    for (const [id, role] of roles) {
+      for (const s of statements(role)) {
+        if (s.Effect !== 'Allow') continue;
+        for (const action of asArray(s.Action) as string[]) expect(action, `${id} ${s.Sid}`).not.toMatch(/(^\*$|:\*$)/);
+        if (asArray(s.Resource).includes('*')) {
+          for (const action of asArray(s.Action) as string[]) {
+            expect(STAR_ALLOWED.has(action), `${id} allows ${action} on "*"`).toBe(true);
+            starUses.push(`${id}:${action}`);
+          }
+        }
+      }
+      expect(role.Properties.ManagedPolicyArns, `${id} attaches managed policies`).toBeUndefined();
+    }
+    expect(starUses.sort()).toEqual(['BatchMonitorRole:batch:ListJobs', 'PreprocessingExecutionRole:ecr:GetAuthorizationToken']);
+  });
+
+  it('the upload trigger may submit only to this queue and job definition', () => {
+    const submit = statements(resource('UploadTriggerRole')).find((s) => s.Action === 'batch:SubmitJob');
+    expect(submit.Resource).toEqual([{ Ref: 'PreprocessingJobQueue' }, { Ref: 'PreprocessingJobDefinition' }]);
+  });
+});
+
+describe('HTTP API', () => {
+  it('has the product routes', () => {
+    const routes = resources('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /predict-progression',
+        'GET /preprocessing-status/{patient_id}',
+        'GET /patient-timeline/{patient_id}',
+        'POST /uploads',
+      ]),
+    );
+  });
+});
+
+describe('CloudWatch alarms', () => {
+  const alarms = () => resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  const byMetric = (name: string) => alarms().find((a) => a.MetricName === name);
+
+  it('job failures: any failed Batch job', () => {
+    const alarm = byMetric('TriggeredRules');
+    expect(alarm).toMatchObject({ Namespace: 'AWS/Events', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm.Dimensions[0].Value).toEqual({ Ref: 'BatchJobFailedRule' });
+    expect(resource('BatchJobFailedRule').Properties.EventPattern).toMatchObject({ source: ['aws.batch'], detail: { status: ['FAILED'] } });
+  });
+
+  it('queue backlog > 10', () => {
+    expect(byMetric('QueueBacklog')).toMatchObject({ Namespace: 'ADNI/Preprocessing', Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('processing time > 15 minutes', () => {
+    expect(byMetric('LongestRunningJobSeconds')).toMatchObject({ Namespace: 'ADNI/Preprocessing', Threshold: 900, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('storage > 1 TB over both buckets', () => {
+    const alarm = alarms().find((a) => a.Metrics?.some((m: any) => m.MetricStat?.Metric.MetricName === 'BucketSizeBytes'));
+    expect(alarm).toMatchObject({ Threshold: 1e12, ComparisonOperator: 'GreaterThanThreshold' });
+    const buckets = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => JSON.stringify(m.MetricStat.Metric.Dimensions));
+    expect(buckets.some((d: string) => d.includes('-raw-'))).toBe(true);
+    expect(buckets.some((d: string) => d.includes('PreprocessedBucket'))).toBe(true);
+  });
+
+  it('every alarm notifies the alarm topic', () => {
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+});
+
+describe('zip artifacts', () => {
+  it('are small bundles without native or wasm packages, and the upload trigger bundle really runs', async () => {
+    const { default: JSZip } = await import('jszip');
+    const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
+    expect(zips).toEqual(['batchMonitor.zip', 'httpApi.zip', 'uploadTrigger.zip']);
+    const sizes: Record<string, number> = {};
+    for (const zipName of zips) {
+      sizes[zipName] = (await stat(path.join(outDir, zipName))).size;
+      // A bundle of the SDK clients, Powertools, zod and hono is ~1.5 MB; tens of MB would mean a heavy
+      // package (onnxruntime-node, itk-wasm) slipped in.
+      expect(sizes[zipName], zipName).toBeLessThan(5 * 1024 * 1024);
+      const zip = await JSZip.loadAsync(await readFile(path.join(outDir, zipName)));
+      const files = Object.keys(zip.files).filter((f) => !zip.files[f].dir);
+      expect(files.every((f) => /\.mjs(\.map)?$/.test(f)), files.join(', ')).toBe(true);
+      const code = await zip.file(files.find((f) => f.endsWith('.mjs'))!)!.async('string');
+      expect(code).not.toMatch(/onnxruntime|itk-wasm|@itk-wasm|pglite/);
+    }
+    console.info('zip sizes (bytes):', sizes);
+
+    // Load the packaged ESM bundle in a fresh Node process and feed it S3's test event.
+    const zip = await JSZip.loadAsync(await readFile(path.join(outDir, 'uploadTrigger.zip')));
+    const dir = path.join(outDir, 'unzipped');
+    await mkdir(path.join(dir, 'functions/aws'), { recursive: true });
+    await writeFile(path.join(dir, 'functions/aws/upload-trigger.mjs'), await zip.file('functions/aws/upload-trigger.mjs')!.async('nodebuffer'));
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(dir, 'functions/aws/upload-trigger.mjs')).href)});
+      const r = await m.handler(${JSON.stringify(awsFixture('s3/test-event'))});
+      process.stdout.write('RESULT ' + JSON.stringify(r));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        ADNI_RAW_BUCKET: 'adni-raw-ci',
+        ADNI_PREPROCESSED_BUCKET: 'adni-preprocessed-ci',
+        ADNI_JOB_QUEUE: 'q',
+        ADNI_JOB_DEFINITION: 'd',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    // stderr may hold the SDK's notice about Node 20 (the Lambda runtime is Node 22); errors fail the status.
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('RESULT {"kind":"s3-test-event"');
+    // Powertools Logger wrote a JSON line for it.
+    const logLine = JSON.parse(run.stdout.split('\n').find((l) => l.includes('S3 test event ignored'))!);
+    expect(logLine).toMatchObject({ level: 'INFO', service: 'upload-trigger' });
+  });
+});
+
+describe('cfn-lint', () => {
+  const available = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!available) console.warn('cfn-lint is not on PATH: template lint SKIPPED (pip install cfn-lint to enable)');
+
+  it.runIf(available)('finds no errors in the template', () => {
+    // W3005 (redundant DependsOn) comes from the framework's own generated resources.
+    const lint = spawnSync('cfn-lint', ['--ignore-checks', 'W3005', '--', path.join(outDir, 'cloudformation-template-update-stack.json')], { encoding: 'utf8', timeout: 120_000 });
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+  });
+});
