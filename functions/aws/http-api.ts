@@ -5,6 +5,7 @@ import { HttpApiEnvSchema, loadConfig } from '../../providers/aws/config.js';
 import { PowertoolsLoggerPort } from '../../providers/aws/observability.js';
 import { S3ObjectStore } from '../../providers/aws/s3-object-store.js';
 import type { ApiDeps } from '../../shared/api/app.js';
+import type { Logger } from '../../shared/ports/index.js';
 
 type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<APIGatewayProxyResult>;
 
@@ -16,7 +17,7 @@ type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<AP
  * @example
  * export const handler = createHttpApiHandler(() => ({ store, logger }));
  */
-export function createHttpApiHandler(makeDeps: () => ApiDeps, logger = new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' }))) {
+export function createHttpApiHandler(makeDeps: () => ApiDeps, logger: Logger = new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' }))) {
   let cached: LambdaHandler | undefined;
   return async function httpApi(event: LambdaEvent, context?: LambdaContext): Promise<APIGatewayProxyResult> {
     if (!cached) {

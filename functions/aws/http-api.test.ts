@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackS3, type LoopbackS3 } from '../../test/aws/s3rver.js';
+import { MemoryLogger } from '../../test/support/recorders.js';
+import { createHttpApiHandler, httpApiDepsFromEnv } from './http-api.js';
+
+const fixture = () => JSON.parse(readFileSync(new URL('../../test/events/http-api/post-uploads.json', import.meta.url), 'utf8'));
+
+let s3: LoopbackS3;
+beforeAll(async () => {
+  s3 = await startLoopbackS3();
+});
+afterAll(async () => {
+  await s3?.close();
+});
+
+describe('HTTP API Lambda handler', () => {
+  it('POST /uploads through API Gateway v2 returns presigned PUTs that upload to S3', async () => {
+    // Prepare
+    const store = await s3.newStore();
+    const handler = createHttpApiHandler(() => ({ store, logger: new MemoryLogger() }));
+    // Act
+    const response = await handler(fixture());
+    // Assess
+    expect(response.statusCode).toBe(201);
+    const body = JSON.parse(response.body);
+    expect(Object.keys(body.uploads)).toEqual(['mri', 'pet']);
+    expect(body.uploads.mri.key).toBe('raw/002_S_0295/2011-06-02/mri.nii.gz');
+    const put = await fetch(body.uploads.mri.url, { method: 'PUT', headers: body.uploads.mri.headers, body: 'scan' });
+    expect(put.status).toBe(200);
+    expect((await store.head('raw/002_S_0295/2011-06-02/mri.nii.gz'))?.size).toBe(4);
+  });
+
+  it.each([
+    ['{"patient_id":"../x","session_date":"2011-06-02"}', 400, 'invalid_request'],
+    ['not json', 400, 'invalid_json'],
+  ])('rejects the body %s with %i %s', async (bodyText, status, code) => {
+    const store = await s3.newStore();
+    const handler = createHttpApiHandler(() => ({ store, logger: new MemoryLogger() }));
+    const event = structuredClone(fixture());
+    event.body = bodyText;
+    const response = await handler(event);
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body).error.code).toBe(code);
+  });
+
+  it.each([
+    ['POST', '/predict-progression'],
+    ['GET', '/preprocessing-status/002_S_0295'],
+    ['GET', '/patient-timeline/002_S_0295'],
+  ])('%s %s exists (501 until its issue lands)', async (method, rawPath) => {
+    const store = await s3.newStore();
+    const handler = createHttpApiHandler(() => ({ store, logger: new MemoryLogger() }));
+    const event = structuredClone(fixture());
+    Object.assign(event, { rawPath, routeKey: `${method} ${rawPath}`, body: method === 'POST' ? '{}' : undefined });
+    Object.assign(event.requestContext.http, { method, path: rawPath });
+    const response = await handler(event);
+    expect(response.statusCode).toBe(501);
+  });
+
+  it('a bad environment answers 500 in the API error shape, naming nothing secret, and logs the variable', async () => {
+    const logger = new MemoryLogger();
+    const handler = createHttpApiHandler(() => httpApiDepsFromEnv({}), logger);
+    const response = await handler(fixture());
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'misconfigured', message: 'the service is not configured correctly' } });
+    expect(logger.text()).toContain('ADNI_RAW_BUCKET');
+  });
+});
