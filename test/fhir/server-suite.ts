@@ -1,9 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Bundle, Observation, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Observation, OperationOutcome, Patient, Resource, Task } from '@medplum/fhirtypes';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedFhir } from '../../providers/local/fhir/index.js';
+import { SYSTEMS } from '../../shared/fhir/codes.js';
+import { RouterFhirStore } from '../../shared/fhir/router-store.js';
+import { FhirStatusSink } from '../../shared/fhir/status-sink.js';
 
 /** A running embedded FHIR server on a loopback port. */
 export interface ServerHandle {
@@ -279,6 +282,27 @@ export function fhirServerSuite(name: string, start: () => Promise<EmbeddedFhir>
         expect(body.total).toBe(6);
         expect(body.entry ?? []).toHaveLength(0);
       });
+    });
+
+    it('FhirStatusSink writes one ImagingStudy and one Task through this server, idempotently', async () => {
+      // Prepare
+      const store = new RouterFhirStore(server.fhir.repo);
+      const sink = new FhirStatusSink({ store });
+      const job = {
+        patientId: 'SINK1', sessionDate: '2024-05-06', jobName: 'j', fingerprint: 'aaaaaaaaaaaaaaaa', inputBucket: 'b',
+        mriKey: 'raw/SINK1/2024-05-06/mri.nii.gz', petKey: 'raw/SINK1/2024-05-06/pet.nii.gz', outputBucket: 'b', outputPrefix: 'preprocessed/SINK1/2024-05-06/',
+      };
+      // Act
+      await sink.update({ job, status: 'requested', at: new Date('2024-05-06T10:00:00Z') });
+      await sink.update({ job, status: 'failed', reason: 'registration failed', at: new Date('2024-05-06T10:05:00Z') });
+      await sink.update({ job, status: 'failed', reason: 'registration failed', at: new Date('2024-05-06T10:05:00Z') });
+      // Assess
+      const tasks = await http<Bundle<Task>>('GET', 'Task?code=preprocess-session&status=failed');
+      const studies = await http<Bundle>('GET', `ImagingStudy?identifier=${encodeURIComponent(SYSTEMS.imagingSession + '|SINK1/2024-05-06')}`);
+      expect(tasks.body.total).toBe(1);
+      expect(tasks.body.entry![0].resource!.statusReason?.text).toBe('registration failed');
+      expect(tasks.body.entry![0].resource!.meta?.versionId).toBe('2');
+      expect(studies.body.total).toBe(1);
     });
 
     if (reopen) {
