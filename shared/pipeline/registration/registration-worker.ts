@@ -1,0 +1,58 @@
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { workerOps, WorkerOpName } from './worker-ops.js';
+
+type Ops = typeof workerOps;
+
+/**
+ * A worker thread running registration operations off the calling thread: itk-wasm calls block their
+ * thread, so two independent registrations run concurrently with one here and one on the caller
+ * (or in a second worker). Operations queue in order; `close()` ends the thread.
+ *
+ * @example
+ * const worker = new RegistrationWorker();
+ * try {
+ *   const [deformable, rigid] = await Promise.all([
+ *     worker.run('registerAffineBSpline', { fixed: t1, moving: template }),
+ *     registerRigid({ fixed: t1, moving: pet }),
+ *   ]);
+ * } finally { await worker.close(); }
+ */
+export class RegistrationWorker {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor() {
+    const entry = new URL('./worker.ts', import.meta.url).href;
+    this.worker = new Worker(fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.url)), { workerData: { entry } });
+    this.worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.error !== undefined) p.reject(new Error(msg.error));
+      else p.resolve(msg.result);
+    });
+    this.worker.on('error', (error) => this.failAll(error));
+    this.worker.on('exit', (code) => { if (this.pending.size) this.failAll(new Error(`registration worker exited (${code})`)); });
+  }
+
+  /** Runs `op` with `options` in the worker. */
+  run<K extends WorkerOpName>(op: K, options: Parameters<Ops[K]>[0]): ReturnType<Ops[K]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, op, options });
+    }) as ReturnType<Ops[K]>;
+  }
+
+  /** Ends the worker thread. */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private failAll(error: Error): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+}
