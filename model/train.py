@@ -13,7 +13,7 @@ Run with Debian's python3 (python3-torch, python3-onnx):
   /usr/bin/python3 model/train.py --adnimerge ADNIMERGE.csv [--features DIR]   # real data, same loader
   /usr/bin/python3 model/train.py --eval-only           # re-evaluate model/model.pt on the recorded split
 
-Outputs (model/ unless --out): progression.onnx, model.json, model.pt, fixtures/parity.json, metrics.json.
+Outputs (model/ unless --out): model.onnx, model.json, model.pt, fixtures/parity.json, metrics.json.
 """
 import argparse
 import csv
@@ -544,7 +544,7 @@ def history_to_json(pid, demographics, history):
 
 def export(model, norm, examples_test, metrics, meta, out_dir):
     model.eval()
-    onnx_path = os.path.join(out_dir, "progression.onnx")
+    onnx_path = os.path.join(out_dir, "model.onnx")
     sample = to_tensors(examples_test[:4], norm)
     torch.onnx.export(
         model, tuple(sample[:3]), onnx_path,
@@ -559,7 +559,7 @@ def export(model, norm, examples_test, metrics, meta, out_dir):
     spec = {
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
-        "onnx": "progression.onnx",
+        "onnx": "model.onnx",
         "opset": 17,
         "createdAt": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "trainedOn": meta["trainedOn"],
@@ -707,7 +707,7 @@ def main():
     print_metrics(metrics)
     train_seconds = round(time.time() - started, 1)
     meta = {
-        "trainedOn": "simulated ADNI-like cohort" if source == "simulated" else "ADNIMERGE",
+        "trainedOn": source,  # "simulated" or "ADNIMERGE": what the API reports as model.trainedOn
         "trainingData": {
             "source": source,
             "statement": (

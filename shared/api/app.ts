@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from '../ports/observability.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { apiError } from './errors.js';
+import { predictRoutes, type PredictRouteDeps } from './routes/predict.js';
 import { uploadRoutes } from './routes/uploads.js';
 
 /**
@@ -12,6 +13,8 @@ export interface ApiDeps {
   /** The raw-upload store (presigned PUTs for `POST /uploads`). */
   store: ObjectStore;
   logger: Logger;
+  /** Model + patient histories for `POST /predict-progression`; without it that route answers 501. */
+  prediction?: PredictRouteDeps;
 }
 
 /**
@@ -29,7 +32,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   // Routes whose issues have not landed yet exist already, so deployments and clients can rely on them.
   const notYet = (what: string) => (c: Context) =>
     apiError(c, 501, 'not_implemented', `${what} is not available yet`);
-  app.post('/predict-progression', notYet('prediction'));
+  if (deps.prediction) app.route('/', predictRoutes({ logger: deps.logger, ...deps.prediction }));
+  else app.post('/predict-progression', (c) => apiError(c, 501, 'not_implemented', 'prediction is not configured on this deployment (no model or patient history source)'));
   app.get('/preprocessing-status/:patient_id', notYet('preprocessing status'));
   app.get('/patient-timeline/:patient_id', notYet('patient timeline'));
 

@@ -29,6 +29,8 @@ export const ModelSpecSchema = z.object({
     amyloidCompositeRegions: z.array(z.string()),
   }).loose(),
   minimumSessions: z.number().int().min(1),
+  /** The patient-level split train.py used (so evaluation can score the same held-out patients). */
+  split: z.object({ seed: z.number().int() }).loose().optional(),
   testMetrics: z.unknown().optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;

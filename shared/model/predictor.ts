@@ -25,7 +25,10 @@ export interface ProgressionForecast {
 export interface ModelIdentity {
   name: string;
   version: string;
+  /** `simulated` or `ADNIMERGE` (model.json trainedOn). */
   trainedOn: string;
+  /** Plain statement of what the model was trained on (model.json trainingData.statement). */
+  statement: string;
 }
 
 /** A loaded model: one onnxruntime session, created once and reused for every call. */
@@ -77,6 +80,8 @@ export async function createPredictor(options: CreatePredictorOptions = {}): Pro
         intraOpNumThreads: options.threads ?? 1,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        // A failed CUDA probe under `auto` is expected on CPU machines and logged below in one line.
+        ...(attempt === 'cuda' && requested === 'auto' ? { logSeverityLevel: 4 as const } : {}),
       });
       device = attempt;
       break;
@@ -103,7 +108,7 @@ export async function createPredictor(options: CreatePredictorOptions = {}): Pro
   };
   return {
     device,
-    model: { name: spec.name, version: spec.version, trainedOn: spec.trainedOn },
+    model: { name: spec.name, version: spec.version, trainedOn: spec.trainedOn, statement: spec.trainingData.statement },
     spec,
     run,
     async predict(histories) {

@@ -9,10 +9,17 @@ import { systemClock, silentLogger, type Clock, type Logger } from '../../ports/
 import { redactId } from '../../util/redact.js';
 import { apiError, validationError } from '../errors.js';
 
-export const PredictRequestSchema = z.strictObject({ patient_id: PatientIdSchema });
+/** Optional subset of the model's horizons, in months; the model's own list is checked in the route. */
+const HorizonsSchema = z
+  .array(z.number().int('horizons must be whole months').positive('horizons must be positive months'))
+  .min(1, 'horizons must list at least one horizon')
+  .max(16, 'horizons may list at most 16 horizons')
+  .optional();
+export const PredictRequestSchema = z.strictObject({ patient_id: PatientIdSchema, horizons: HorizonsSchema });
 export const MAX_BATCH = 1000;
 export const PredictBatchRequestSchema = z.strictObject({
   patient_ids: z.array(PatientIdSchema).min(1, 'patient_ids must list at least one patient').max(MAX_BATCH, `patient_ids may list at most ${MAX_BATCH} patients`),
+  horizons: HorizonsSchema,
 });
 
 export interface PredictRouteDeps {
@@ -68,6 +75,12 @@ export function predictRoutes(deps: PredictRouteDeps) {
   };
 
   const body = async (c: Context) => c.req.json().catch(() => undefined);
+  const known = deps.predictor.spec.outputs.horizonsMonths;
+  /** The asked horizons the model lacks, as a 400 message; undefined when all are known. */
+  const unknownHorizons = (asked: number[] | undefined) => {
+    const bad = (asked ?? []).filter((h) => !known.includes(h));
+    return bad.length === 0 ? undefined : `horizons: ${bad.join(', ')} not among the model's horizons (${known.join(', ')} months)`;
+  };
 
   return new Hono()
     .post('/predict-progression', async (c) => {
@@ -76,12 +89,14 @@ export function predictRoutes(deps: PredictRouteDeps) {
       if (json === undefined) return apiError(c, 400, 'invalid_json', 'request body must be JSON');
       const parsed = PredictRequestSchema.safeParse(json);
       if (!parsed.success) return validationError(c, parsed.error);
+      const badHorizons = unknownHorizons(parsed.data.horizons);
+      if (badHorizons) return apiError(c, 400, 'invalid_request', badHorizons);
       const patientId = parsed.data.patient_id;
       const outcome = await load(patientId);
       if (outcome.status === 'not_found') return apiError(c, 404, 'patient_not_found', 'no patient with this id');
       if (outcome.status === 'insufficient_data') return apiError(c, 422, 'insufficient_data', `cannot predict: ${outcome.reason}`);
       const [forecast] = await deps.predictor.predict([outcome.history]);
-      const predictions = rounded(forecast.predictions);
+      const predictions = rounded(forecast.predictions, parsed.data.horizons);
       await record(outcome.history, predictions, forecast.inputs);
       const ms = performance.now() - started;
       logger.info('prediction', { patient: redactId(patientId), device: deps.predictor.device, sessions: forecast.inputs.sessions, ms: round(ms) });
@@ -100,19 +115,22 @@ export function predictRoutes(deps: PredictRouteDeps) {
       if (json === undefined) return apiError(c, 400, 'invalid_json', 'request body must be JSON');
       const parsed = PredictBatchRequestSchema.safeParse(json);
       if (!parsed.success) return validationError(c, parsed.error);
+      const badHorizons = unknownHorizons(parsed.data.horizons);
+      if (badHorizons) return apiError(c, 400, 'invalid_request', badHorizons);
+      const horizons = parsed.data.horizons;
       const ids = [...new Set(parsed.data.patient_ids)];
       const outcomes = new Map(await Promise.all(ids.map(async (id) => [id, await load(id)] as const)));
       const ready = ids.filter((id) => outcomes.get(id)!.status === 'ok');
       const histories = ready.map((id) => (outcomes.get(id) as { history: PatientHistory }).history);
       const forecasts = await deps.predictor.predict(histories);
       const byId = new Map(ready.map((id, i) => [id, forecasts[i]]));
-      await Promise.all(ready.map((id, i) => record(histories[i], rounded(forecasts[i].predictions), forecasts[i].inputs)));
+      await Promise.all(ready.map((id, i) => record(histories[i], rounded(forecasts[i].predictions, horizons), forecasts[i].inputs)));
       const results = parsed.data.patient_ids.map((id) => {
         const outcome = outcomes.get(id)!;
         if (outcome.status === 'not_found') return { patient_id: id, status: 404, error: { code: 'patient_not_found', message: 'no patient with this id' } };
         if (outcome.status === 'insufficient_data') return { patient_id: id, status: 422, error: { code: 'insufficient_data', message: `cannot predict: ${outcome.reason}` } };
         const forecast = byId.get(id)!;
-        return { patient_id: id, status: 200, predictions: rounded(forecast.predictions), inputs: forecast.inputs };
+        return { patient_id: id, status: 200, predictions: rounded(forecast.predictions, horizons), inputs: forecast.inputs };
       });
       const ms = performance.now() - started;
       logger.info('batch prediction', { patients: ids.length, predicted: ready.length, device: deps.predictor.device, ms: round(ms) });
@@ -124,9 +142,11 @@ function round(x: number) {
   return Math.round(x * 100) / 100;
 }
 
-function rounded(predictions: HorizonPredictions): HorizonPredictions {
+/** Predictions rounded to 0.01 points, only the asked horizons (all when none were asked). */
+function rounded(predictions: HorizonPredictions, horizons?: number[]): HorizonPredictions {
   const out: HorizonPredictions = {};
   for (const [horizon, scores] of Object.entries(predictions)) {
+    if (horizons && !horizons.includes(Number.parseInt(horizon, 10))) continue;
     out[horizon] = Object.fromEntries(
       Object.entries(scores).map(([k, v]) => [k, { value: round(v.value), low: round(v.low), high: round(v.high) }]),
     ) as HorizonPredictions[string];
