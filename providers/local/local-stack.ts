@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createApiApp } from '../../shared/api/app.js';
+import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
 import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { noMetrics, systemClock, type Logger } from '../../shared/ports/observability.js';
 import { jobMarkerKey } from '../../shared/domain/session-key.js';
@@ -40,6 +40,8 @@ export interface LocalStackOptions {
   /** Watch `<data>/store/raw/` for files dropped by hand (default true). */
   watch?: boolean;
   watcherTimings?: { debounceMs?: number; stableMs?: number };
+  /** POST /predict-progression: a loaded predictor and a patient history source (the route answers 501 without). */
+  prediction?: ApiDeps['prediction'];
   /** Adds routes before the server starts (the web app and FHIR come in this way). */
   configure?: (app: Hono, stack: { store: FsObjectStore; logger: Logger }) => void;
 }
@@ -96,7 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ports: UploadPorts = { store, jobs: pool, status, clock: systemClock, logger, metrics: noMetrics };
   const dispatcher = new UploadDispatcher({ ports });
 
-  const app = createApiApp({ store, logger });
+  const app = createApiApp({ store, logger, ...(options.prediction ? { prediction: options.prediction } : {}) });
   app.route('/', localRoutes({ store, logger, maxUploadBytes, onRawPut: (key) => void dispatcher.dispatch(key) }));
   options.configure?.(app, { store, logger });
   handler = app;
