@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { workerOps, WorkerOpName } from './worker-ops.js';
@@ -19,12 +20,18 @@ type Ops = typeof workerOps;
  * } finally { await worker.close(); }
  */
 export class RegistrationWorker {
-  private readonly worker: Worker;
+  private readonly worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** True when operations run on the calling thread (no worker source next to this module). */
+  readonly inProcess: boolean;
 
   constructor() {
     const entry = new URL('./worker.ts', import.meta.url).href;
+    // Bundled builds (batch-image/dist) carry no worker source: run the operations in-process there,
+    // sequentially; correct, only without the concurrency.
+    this.inProcess = !existsSync(fileURLToPath(entry));
+    if (this.inProcess) return;
     this.worker = new Worker(fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.url)), { workerData: { entry } });
     this.worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(msg.id);
@@ -39,16 +46,20 @@ export class RegistrationWorker {
 
   /** Runs `op` with `options` in the worker. */
   run<K extends WorkerOpName>(op: K, options: Parameters<Ops[K]>[0]): ReturnType<Ops[K]> {
+    if (!this.worker) {
+      return import('./worker-ops.js').then(({ workerOps: ops }) => (ops[op] as (o: unknown) => Promise<unknown>)(options)) as ReturnType<Ops[K]>;
+    }
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, op, options });
+      worker.postMessage({ id, op, options });
     }) as ReturnType<Ops[K]>;
   }
 
   /** Ends the worker thread. */
   async close(): Promise<void> {
-    await this.worker.terminate();
+    await this.worker?.terminate();
   }
 
   private failAll(error: Error): void {
