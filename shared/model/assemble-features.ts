@@ -56,7 +56,8 @@ function definedScores(scores: PatientSession['scores']) {
  */
 export function rawFeatures(history: PatientHistory, spec: ModelSpec): { static: number[]; sequence: number[][] } {
   const sessions = orderedSessions(history);
-  const first = Date.parse(sessions[0].date);
+  // Age counts from the history's first session even when only the last MAX_SESSIONS are used.
+  const first = Math.min(...history.sessions.map((s) => Date.parse(s.date)));
   const last = Date.parse(sessions[sessions.length - 1].date);
   const carried: Record<string, number> = {};
   const value = (key: string) => carried[key] ?? Number.NaN;
