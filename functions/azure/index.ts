@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import { azureHttpDepsFromEnv, createAzureHttpHandler } from './http-api.js';
+import { AZURE_HTTP_ROUTES } from './routes.js';
 import { azureUploadDepsFromEnv, createAzureUploadHandlers } from './upload-trigger.js';
 
 /**
@@ -7,7 +8,7 @@ import { azureUploadDepsFromEnv, createAzureUploadHandlers } from './upload-trig
  * - `uploadEventGrid`: Event Grid subscription on BlobCreated under `raw/` (the default trigger).
  * - `uploadBlobTrigger`: the event-based blob trigger, only when `ADNI_AZURE_BLOB_TRIGGER=1` (it makes the host
  *   download each blob to hand it over, which the Event Grid trigger avoids; both are idempotent).
- * - `api`: every HTTP route of the shared API.
+ * - one `app.http` function per API route (routes.ts), all served by the one shared hono app.
  */
 const upload = createAzureUploadHandlers(() => azureUploadDepsFromEnv(process.env));
 
@@ -22,9 +23,8 @@ if (process.env.ADNI_AZURE_BLOB_TRIGGER === '1') {
   });
 }
 
-app.http('api', {
-  route: '{*path}',
-  methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'],
-  authLevel: 'anonymous',
-  handler: createAzureHttpHandler(() => azureHttpDepsFromEnv(process.env)),
-});
+const api = createAzureHttpHandler(() => azureHttpDepsFromEnv(process.env));
+for (const r of AZURE_HTTP_ROUTES) {
+  // Anonymous at the Functions level: the API answers for itself (and Easy Auth / APIM can sit in front).
+  app.http(r.name, { route: r.route, methods: [...r.methods, 'OPTIONS'], authLevel: 'anonymous', handler: api });
+}
