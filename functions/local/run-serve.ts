@@ -1,4 +1,5 @@
 import { startLocalStack, type LocalStackOptions } from '../../providers/local/local-stack.js';
+import { webAppRoutes } from '../../providers/local/web-app-routes.js';
 
 /**
  * `adni serve` / `npm start`: starts the local stack, says where everything is, and runs until
@@ -8,9 +9,10 @@ import { startLocalStack, type LocalStackOptions } from '../../providers/local/l
  * await runServe({ port: 8080 });
  */
 export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' | 'dataDir'>): Promise<void> {
-  const stack = await startLocalStack({ ...options, jobOutput: 'inherit' });
+  const stack = await startLocalStack({ ...options, jobOutput: 'inherit', configure: (app) => app.route('/', webAppRoutes()) });
   const lines = [
     `ADNI local stack running at ${stack.url}`,
+    `  dashboard:     ${stack.url}/`,
     `  data dir:      ${stack.dataDir}`,
     `  upload:        npx adni upload --patient P001 --session 2024-03-01 --mri mri.nii.gz --pet pet.nii.gz`,
     `  or drop files: ${stack.dropDir}/{patient}/{YYYY-MM-DD}/{mri,pet}.nii.gz`,
