@@ -7,12 +7,14 @@
  *   npm run eval:model -- --patients 1000 --cohort-seed 99 --split all   # a fresh simulated cohort
  *   npm run eval:model -- --adnimerge ADNIMERGE.csv --split all          # real data, if you have it
  *   npm run eval:model -- --json out.json
+ *   npm run eval:model -- --drop imaging                # ablation: the model without MRI and PET (masks only)
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseCohortCsv } from '../cohort/cohort-csv.js';
 import { simulateCohort } from '../cohort/simulate-cohort.js';
+import type { PatientHistory } from '../patient-history.js';
 import { createPredictor } from '../predictor.js';
 import { evaluateModel } from './evaluate-model.js';
 import { metricsTable } from './format-metrics.js';
@@ -25,11 +27,19 @@ const ArgsSchema = z.object({
   adnimerge: z.string().min(1).optional(),
   json: z.string().min(1).optional(),
   'model-dir': z.string().min(1).optional(),
+  drop: z.enum(['imaging', 'amyloid', 'mri']).optional(),
 });
+
+/** Ablations: the model's input without a modality, as a session without that scan would reach it. */
+const DROPS: Record<'imaging' | 'amyloid' | 'mri', (h: PatientHistory) => PatientHistory> = {
+  imaging: (h) => ({ ...h, sessions: h.sessions.map(({ imaging: _i, roi: _r, ...s }) => s) }),
+  amyloid: (h) => ({ ...h, sessions: h.sessions.map((s) => ({ ...s, imaging: { ...s.imaging, amyloidSuvr: undefined } })) }),
+  mri: (h) => ({ ...h, sessions: h.sessions.map((s) => ({ ...s, imaging: s.imaging?.amyloidSuvr === undefined ? {} : { amyloidSuvr: s.imaging.amyloidSuvr } })) }),
+};
 
 async function main() {
   const { values } = parseArgs({
-    options: { patients: { type: 'string' }, 'cohort-seed': { type: 'string' }, split: { type: 'string' }, adnimerge: { type: 'string' }, json: { type: 'string' }, 'model-dir': { type: 'string' } },
+    options: { drop: { type: 'string' }, patients: { type: 'string' }, 'cohort-seed': { type: 'string' }, split: { type: 'string' }, adnimerge: { type: 'string' }, json: { type: 'string' }, 'model-dir': { type: 'string' } },
   });
   const parsed = ArgsSchema.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
@@ -50,17 +60,18 @@ async function main() {
     data = `SIMULATED cohort (adni cohort --patients ${patients} --seed ${cohortSeed})`;
   }
   const started = performance.now();
-  const result = await evaluateModel({ predictor, rows, split: args.split, splitSeed: split?.seed });
+  const result = await evaluateModel({ predictor, rows, split: args.split, splitSeed: split?.seed, ...(args.drop ? { modelInput: DROPS[args.drop] } : {}) });
   const seconds = (performance.now() - started) / 1000;
   const beats = beatsBaselines(result.metrics);
+  if (args.drop) console.log(`ablation: the model's input without ${args.drop} (baselines unchanged)`);
   console.log(`${data}, split ${args.split}: ${result.patients} patients, ${result.examples} forecasts, ${seconds.toFixed(1)} s (onnxruntime-node, ${predictor.device})\n`);
   console.log(metricsTable(result.metrics));
   const recorded = predictor.spec.testMetrics as EvaluationMetrics | undefined;
-  if (recorded && args.split === 'test' && !args.adnimerge && args.patients === undefined && args['cohort-seed'] === undefined) {
+  if (recorded && args.split === 'test' && !args.drop && !args.adnimerge && args.patients === undefined && args['cohort-seed'] === undefined) {
     console.log(`\nlargest difference from train.py's PyTorch test MAE in model.json: ${maxMaeDifference(result.metrics, recorded).toExponential(2)}`);
   }
   console.log(`\nmodel beats LOCF and linear trend at every score and horizon: ${beats}`);
-  if (args.json) await writeFile(args.json, `${JSON.stringify({ data, split: args.split, ...result, beatsBaselines: beats, seconds }, null, 2)}\n`);
+  if (args.json) await writeFile(args.json, `${JSON.stringify({ data, split: args.split, drop: args.drop ?? null, ...result, beatsBaselines: beats, seconds }, null, 2)}\n`);
   await predictor.release();
   process.exitCode = beats ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 import { cohortHistories } from '../cohort/cohort-history-source.js';
 import type { CohortRow } from '../cohort/simulate-cohort.js';
+import type { PatientHistory } from '../patient-history.js';
 import type { Predictor, ProgressionForecast } from '../predictor.js';
 import { buildExamples } from './examples.js';
 import { scoreForecasts, type EvaluationMetrics } from './score-forecasts.js';
@@ -15,6 +16,8 @@ export interface EvaluateModelOptions {
   splitSeed?: number;
   /** Histories per onnxruntime run (default 512). */
   batchSize?: number;
+  /** Changes each input history before the model sees it (ablations: drop a modality); baselines are unaffected. */
+  modelInput?: (history: PatientHistory) => PatientHistory;
 }
 
 export interface EvaluateModelResult {
@@ -39,7 +42,8 @@ export async function evaluateModel(options: EvaluateModelOptions): Promise<Eval
   const batchSize = options.batchSize ?? 512;
   const forecasts: ProgressionForecast[] = [];
   for (let i = 0; i < examples.length; i += batchSize) {
-    forecasts.push(...(await predictor.predict(examples.slice(i, i + batchSize).map((e) => e.history))));
+    const input = options.modelInput ?? ((h: PatientHistory) => h);
+    forecasts.push(...(await predictor.predict(examples.slice(i, i + batchSize).map((e) => input(e.history)))));
   }
   const ranges = Object.fromEntries(predictor.spec.outputs.scores.map((s) => [s.key, s.range])) as Record<'mmse' | 'cdr' | 'adas', [number, number]>;
   const metrics = scoreForecasts({ examples, forecasts, horizonsMonths, ranges });
