@@ -20,6 +20,24 @@ export const statusSinkFactories: Record<string, StatusSinkFactory> = {
     const { StoreStatusSink } = await import('../../providers/local/store-status-sink.js');
     return new StoreStatusSink(outputStore);
   },
+  /**
+   * FHIR Task + ImagingStudy at `FHIR_BASE_URL` (auth by `FHIR_AUTH`). Output URLs: `file://` on one machine,
+   * `s3://` on AWS, `object://{bucket}/{key}` elsewhere.
+   */
+  fhir: async ({ env, logger }) => {
+    const { fhirStoreFromEnv } = await import('../../shared/fhir/client.js');
+    const { FhirStatusSink } = await import('../../shared/fhir/status-sink.js');
+    const path = await import('node:path');
+    const { pathToFileURL } = await import('node:url');
+    const { localDataLayout } = await import('../../providers/local/data-dir.js');
+    const objectUrl =
+      env.ADNI_STORE === 'local'
+        ? (_bucket: string, key: string) => pathToFileURL(path.join(localDataLayout({ env }).storeRoot, key)).href
+        : env.ADNI_STORE === 's3'
+          ? (bucket: string, key: string) => `s3://${bucket}/${key}`
+          : undefined;
+    return new FhirStatusSink({ store: await fhirStoreFromEnv(env), logger, objectUrl });
+  },
   /** Log lines only (the platform's job state is the status). */
   log: async ({ logger }) => ({
     async update(update) {
@@ -29,15 +47,19 @@ export const statusSinkFactories: Record<string, StatusSinkFactory> = {
 };
 
 /**
- * The StatusSink named by `ADNI_STATUS_SINK`.
+ * The StatusSink named by `ADNI_STATUS_SINK`; a comma-separated list (`store,fhir`) writes to each.
  *
  * @example
  * const sink = await createStatusSink({ name: 'store', outputStore, logger, env: process.env });
  */
 export async function createStatusSink(input: StatusSinkFactoryInput & { name: string | undefined }): Promise<StatusSink> {
-  const name = input.name || 'store';
-  if (!Object.hasOwn(statusSinkFactories, name)) {
-    throw new Error(`ADNI_STATUS_SINK must be one of ${Object.keys(statusSinkFactories).join(', ')} (got "${name}")`);
+  const names = (input.name || 'store').split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (!Object.hasOwn(statusSinkFactories, name)) {
+      throw new Error(`ADNI_STATUS_SINK must be one of ${Object.keys(statusSinkFactories).join(', ')}, or several comma-separated (got "${input.name}")`);
+    }
   }
-  return statusSinkFactories[name](input);
+  if (names.length === 1) return statusSinkFactories[names[0]](input);
+  const { fanOutStatusSink } = await import('../../shared/fhir/fan-out-status-sink.js');
+  return fanOutStatusSink(await Promise.all(names.map((name) => statusSinkFactories[name](input))));
 }

@@ -1,12 +1,18 @@
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
+import { fanOutStatusSink } from '../../shared/fhir/fan-out-status-sink.js';
+import { FhirStatusSink } from '../../shared/fhir/status-sink.js';
+import type { FhirStore } from '../../shared/fhir/store.js';
 import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { noMetrics, systemClock, type Logger } from '../../shared/ports/observability.js';
 import { jobMarkerKey } from '../../shared/domain/session-key.js';
 import type { StatusSink } from '../../shared/ports/status-sink.js';
 import { localDataLayout } from './data-dir.js';
+import { FHIR_BASE_PATH, startLocalFhir } from './fhir/local-fhir.js';
 import { FsObjectStore } from './fs-object-store.js';
 import { LocalJobPool, type JobCommand } from './job-pool.js';
 import { localRoutes } from './local-routes.js';
@@ -42,7 +48,13 @@ export interface LocalStackOptions {
   watcherTimings?: { debounceMs?: number; stableMs?: number };
   /** POST /predict-progression: a loaded predictor and a patient history source (the route answers 501 without). */
   prediction?: ApiDeps['prediction'];
-  /** Adds routes before the server starts (the web app and FHIR come in this way). */
+  /**
+   * The embedded FHIR R4 server at `/fhir/R4` (PGlite in `<data dir>/fhir`, or `databaseUrl`), which also
+   * receives every status update as Task + ImagingStudy. Default on (`DATABASE_URL` honoured); `false` or
+   * `ADNI_FHIR=off` leaves it out (tests that do not look at FHIR skip the database start).
+   */
+  fhir?: false | { databaseUrl?: string };
+  /** Adds routes before the server starts (the web app comes in this way). */
   configure?: (app: Hono, stack: { store: FsObjectStore; logger: Logger }) => void;
 }
 
@@ -53,6 +65,10 @@ export interface LocalStack {
   /** Drop `raw/{patient}/{session}/{mri|pet}.nii.gz` files here. */
   dropDir: string;
   store: FsObjectStore;
+  /** `{url}/fhir/R4`, when FHIR is on. */
+  fhirUrl?: string;
+  /** The embedded FHIR server in-process (waits while it starts), when FHIR is on. */
+  fhir?: FhirStore;
   /** Resolves when no upload event is being handled and no job is running or queued. */
   idle(): Promise<void>;
   /** Stops the watcher and the server, and stops running jobs. */
@@ -84,21 +100,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = (options.publicUrl ?? env.ADNI_PUBLIC_URL ?? `http://${urlHost(host)}:${address.port}`).replace(/\/+$/, '');
 
   const store = new FsObjectStore({ root: layout.storeRoot, publicBaseUrl: url });
-  const status = options.statusSink ?? new StoreStatusSink(store);
+  const fhirEnabled = options.fhir !== false && env.ADNI_FHIR !== 'off';
+  const fhir = fhirEnabled
+    ? startLocalFhir({ dataDir: path.join(layout.dataDir, 'fhir'), databaseUrl: (options.fhir || {}).databaseUrl ?? env.DATABASE_URL, logger })
+    : undefined;
+  // Status objects keep `adni upload --wait` and /local-status working; FHIR is where clinicians' systems look.
+  const objectUrl = (_bucket: string, key: string) => pathToFileURL(path.join(layout.storeRoot, key)).href;
+  const status =
+    options.statusSink ??
+    (fhir ? fanOutStatusSink([new StoreStatusSink(store), new FhirStatusSink({ store: fhir.store, objectUrl, logger })]) : new StoreStatusSink(store));
+  // Jobs are other processes: they reach FHIR over HTTP on loopback, whatever URL clients use.
+  const fhirJobEnv: Record<string, string> = fhir
+    ? { ADNI_STATUS_SINK: 'store,fhir', FHIR_BASE_URL: `http://${urlHost(host)}:${address.port}${FHIR_BASE_PATH}`, FHIR_AUTH: 'none' }
+    : {};
   const pool = new LocalJobPool({
     dataDir: layout.dataDir,
     status,
     logger,
     concurrency: options.concurrency,
     command: options.jobCommand,
-    env: options.jobEnv,
+    env: { ...fhirJobEnv, ...options.jobEnv },
     jobOutput: options.jobOutput,
     onAbandoned: (request) => store.delete(jobMarkerKey(request, request.fingerprint)),
   });
   const ports: UploadPorts = { store, jobs: pool, status, clock: systemClock, logger, metrics: noMetrics };
   const dispatcher = new UploadDispatcher({ ports });
 
-  const app = createApiApp({ store, logger, ...(options.prediction ? { prediction: options.prediction } : {}) });
+  const app = createApiApp({ store, logger, ...(fhir ? { fhir: fhir.store } : {}), ...(options.prediction ? { prediction: options.prediction } : {}) });
+  if (fhir) app.route('/', fhir.routes);
   app.route('/', localRoutes({ store, logger, maxUploadBytes, onRawPut: (key) => void dispatcher.dispatch(key) }));
   options.configure?.(app, { store, logger });
   handler = app;
@@ -111,6 +140,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await watcher?.start();
   } catch (error) {
     await closeServer(server);
+    await fhir?.close();
     throw error;
   }
   logger.info('local stack started', { url, concurrency: pool.concurrency });
@@ -121,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dataDir: layout.dataDir,
     dropDir: layout.dropDir,
     store,
+    ...(fhir ? { fhirUrl: `${url}${FHIR_BASE_PATH}`, fhir: fhir.store } : {}),
     async idle() {
       // A finished event may submit a job and a finished job may not raise events, but loop to be sure.
       while (dispatcher.busy || pool.stats().running + pool.stats().queued > 0) {
@@ -134,6 +165,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         await closeServer(server);
         await dispatcher.idle();
         await pool.close();
+        // After the pool: interrupted jobs are recorded as failed in FHIR on the way out.
+        await fhir?.close();
         logger.info('local stack stopped');
       })();
       return closing;

@@ -1,8 +1,15 @@
 import { Hono, type Context } from 'hono';
 import type { Logger } from '../ports/observability.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { FhirStore } from '../fhir/store.js';
+import type { RoiFeaturesLike } from '../model/patient-history.js';
 import { apiError } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { outputRoutes } from './routes/outputs.js';
+import { patientRoutes } from './routes/patients.js';
 import { predictRoutes, type PredictRouteDeps } from './routes/predict.js';
+import { statusRoutes } from './routes/status.js';
+import { timelineRoutes } from './routes/timeline.js';
 import { uploadRoutes } from './routes/uploads.js';
 
 /**
@@ -13,8 +20,14 @@ export interface ApiDeps {
   /** The raw-upload store (presigned PUTs for `POST /uploads`). */
   store: ObjectStore;
   logger: Logger;
+  /** Where preprocessing outputs are (`GET /outputs/...`); default `store` (one bucket locally, a second one in the cloud). */
+  outputs?: ObjectStore;
   /** Model + patient histories for `POST /predict-progression`; without it that route answers 501. */
   prediction?: PredictRouteDeps;
+  /** Patient records (`FHIR_BASE_URL` or the embedded server) for the status and timeline routes; without it they answer 501. */
+  fhir?: FhirStore;
+  /** Reads a session's roi_features.json by key, for the timeline's ROI summaries. */
+  roiFeatures?: { read(key: string): Promise<RoiFeaturesLike | undefined> };
 }
 
 /**
@@ -28,14 +41,22 @@ export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.route('/', uploadRoutes({ store: deps.store }));
+  app.route('/', outputRoutes({ store: deps.outputs ?? deps.store }));
 
-  // Routes whose issues have not landed yet exist already, so deployments and clients can rely on them.
-  const notYet = (what: string) => (c: Context) =>
-    apiError(c, 501, 'not_implemented', `${what} is not available yet`);
+  // Routes whose dependencies a deployment lacks still exist (501), so clients can rely on them.
   if (deps.prediction) app.route('/', predictRoutes({ logger: deps.logger, ...deps.prediction }));
   else app.post('/predict-progression', (c) => apiError(c, 501, 'not_implemented', 'prediction is not configured on this deployment (no model or patient history source)'));
-  app.get('/preprocessing-status/:patient_id', notYet('preprocessing status'));
-  app.get('/patient-timeline/:patient_id', notYet('patient timeline'));
+  if (deps.fhir) {
+    app.route('/', statusRoutes({ fhir: deps.fhir }));
+    app.route('/', patientRoutes({ fhir: deps.fhir }));
+    app.route('/', timelineRoutes({ fhir: deps.fhir, roi: deps.roiFeatures }));
+  } else {
+    const noFhir = (c: Context) => apiError(c, 501, 'not_implemented', 'patient records are not configured on this deployment (set FHIR_BASE_URL)');
+    app.get('/preprocessing-status/:patient_id', noFhir);
+    app.get('/patients', noFhir);
+    app.get('/patient-timeline/:patient_id', noFhir);
+  }
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   app.notFound((c) => apiError(c, 404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {

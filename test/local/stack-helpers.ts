@@ -15,6 +15,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     logger,
     concurrency: 2,
     watcherTimings: { debounceMs: 50, stableMs: 150 },
+    // FHIR costs a database start per stack; the FHIR tests (test/fhir/local-stack-fhir.test.ts) turn it on.
+    fhir: false,
     ...options,
   });
   return Object.assign(stack, { logger });

@@ -1,5 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
+import { isNewDataDir, seedDataDirFromTemplate } from './pglite-template.js';
 
 /** The rows a query returned. */
 export interface SqlResult<T> {
@@ -24,8 +25,10 @@ export interface SqlClient {
  * @example
  * const sql = await openPgliteClient({ dataDir: '/var/lib/adni/fhir' });
  */
-export async function openPgliteClient(options: { dataDir?: string }): Promise<SqlClient> {
+export async function openPgliteClient(options: { dataDir?: string; template?: boolean }): Promise<SqlClient> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // A new database starts as a copy of a cached empty cluster instead of running initdb (see pglite-template.ts).
+  if (options.dataDir && options.template !== false && isNewDataDir(options.dataDir)) await seedDataDirFromTemplate(options.dataDir);
   const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await db.waitReady;
   return pgliteClient(db, db);

@@ -4,7 +4,6 @@ import { PostgresFhirRepository, type PostgresRepositoryOptions } from './postgr
 import { fhirRoutes } from './routes.js';
 import { migrate } from './schema.js';
 import { openPgClient, openPgliteClient, type SqlClient } from './sql-client.js';
-import { loadFhirSchema } from './validate.js';
 
 export interface EmbeddedFhirOptions extends PostgresRepositoryOptions {
   /** PGlite data directory (persistent). Ignored when `databaseUrl` is set. */
@@ -41,7 +40,8 @@ export async function startEmbeddedFhir(options: EmbeddedFhirOptions = {}): Prom
     : await openPgliteClient({ dataDir: options.dataDir === undefined ? undefined : path.resolve(options.dataDir) });
   try {
     await migrate(sql);
-    if (options.validate !== false) loadFhirSchema();
+    // The FHIR structure definitions (loaded synchronously, 1-8 s) are read on the first write, not here:
+    // a start blocked on them would also block every other request of the local stack's one thread.
   } catch (error) {
     await sql.close().catch(() => undefined);
     throw error;
