@@ -1,0 +1,152 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../providers/local/local-stack.js';
+import { webAppRoutes } from '../../providers/local/web-app-routes.js';
+import { fhirPatientHistorySource } from '../../shared/fhir/patient-history-source.js';
+import type { PatientHistorySource } from '../../shared/model/patient-history.js';
+import { createPredictor } from '../../shared/model/predictor.js';
+import { createRoiFeaturesReader } from '../../shared/model/roi-features-reader.js';
+import { generatePhantom, writePhantom } from '../../shared/pipeline/phantom/index.js';
+import { CHROMIUM_FLAGS, findChromium } from './support/chromium.js';
+import { DEMO_PATIENT, DEMO_VISITS, seedDemoPatient } from './support/demo-patient.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RESULTS = path.join(ROOT, 'test-results');
+const SESSION = '2024-06-03';
+
+describe('clinician dashboard in Chromium', () => {
+  let work: string;
+  let stack: LocalStack;
+  let browser: Browser;
+  let page: Page;
+  let phantom: { mri: string; pet: string };
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = findChromium();
+    work = await mkdtemp(path.join(tmpdir(), 'adni-e2e-'));
+    // The dashboard as it is in this checkout, built like `npm run build:web` does (into a temp dir).
+    const dist = path.join(work, 'web-dist');
+    await build({ configFile: path.join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
+    phantom = await writePhantom(generatePhantom({ seed: 11 }), path.join(work, 'phantom'));
+
+    // Prediction reads histories from the stack's own FHIR server, known once the stack runs.
+    let source: PatientHistorySource | undefined;
+    const predictor = await createPredictor({ device: 'cpu' });
+    stack = await startLocalStack({
+      dataDir: path.join(work, 'data'),
+      port: 0,
+      watch: false,
+      concurrency: 1,
+      configure: (app) => app.route('/', webAppRoutes({ distDir: dist })),
+      prediction: { history: { get: (id) => source!.get(id) }, predictor },
+    });
+    source = fhirPatientHistorySource({ fhir: stack.fhir!, roi: createRoiFeaturesReader({ store: stack.store }) });
+    await seedDemoPatient(stack.fhirUrl!);
+
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  /** Screenshot of the page under test-results/ when the current test fails. */
+  const screenshotOnFailure = (name: string) =>
+    onTestFailed(async () => {
+      await mkdir(RESULTS, { recursive: true });
+      await page?.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`), fullPage: true }).catch(() => undefined);
+      if (consoleErrors.length) console.error(`browser console errors:\n${consoleErrors.join('\n')}`);
+    });
+
+  it('lists the demo patient with the last MMSE', async () => {
+    screenshotOnFailure('patients');
+    await page.goto(`${stack.url}/`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: DEMO_PATIENT }) });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(`${DEMO_VISITS.at(-1)!.mmse} (14 Mar 2023)`);
+  });
+
+  it('opens the patient dashboard and shows the timeline', async () => {
+    screenshotOnFailure('timeline');
+    await page.getByRole('link', { name: DEMO_PATIENT }).click();
+    const timeline = page.getByRole('list', { name: 'Sessions, newest first' });
+    await timeline.waitFor();
+    const dates = await timeline.getByRole('listitem').evaluateAll((items: any[]) => items.map((i) => i.dataset.date as string));
+    expect(dates).toEqual(DEMO_VISITS.map((v) => v.date).reverse());
+    expect(await page.getByRole('region', { name: 'Demographics' }).textContent()).toContain('14 years');
+  });
+
+  it('predicts progression and draws the interval band', async () => {
+    screenshotOnFailure('predict');
+    await page.getByRole('button', { name: 'Predict progression' }).click();
+    const facts = page.getByTestId('model-facts');
+    await facts.waitFor();
+    expect(await facts.textContent()).toMatch(/Trained on simulated data/);
+    expect(await facts.textContent()).toMatch(/ on cpu/);
+    // The band is an SVG area with a real outline.
+    const band = page.getByTestId('chart-mmse').locator('.prediction-band path.recharts-area-area');
+    await band.waitFor();
+    expect((await band.getAttribute('d'))?.length ?? 0).toBeGreaterThan(20);
+  });
+
+  it('uploads a phantom session straight to storage and follows it to completed', async () => {
+    screenshotOnFailure('upload');
+    await page.goto(`${stack.url}/#/upload?patient=${DEMO_PATIENT}&session=${SESSION}`);
+    await page.getByLabel(/T1-weighted MRI/).setInputFiles(phantom.mri);
+    await page.getByLabel(/^PET/).setInputFiles(phantom.pet);
+    await page.getByRole('button', { name: 'Upload and preprocess' }).click();
+    const status = page.getByTestId('upload-status');
+    await status.getByText('Completed').waitFor({ timeout: 150_000 });
+    const bars = await page.locator('progress').evaluateAll((all: any[]) => all.map((p) => p.value as number));
+    expect(bars).toEqual([1, 1]);
+  });
+
+  it('shows the session in the viewer and the canvas draws the brain', async () => {
+    screenshotOnFailure('viewer');
+    await page.getByRole('link', { name: 'View images' }).click();
+    const canvas = page.getByTestId('niivue-canvas');
+    await page.locator('[data-testid="niivue-canvas"][data-loaded="true"]').waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(500);
+    // What the compositor shows (a WebGL canvas cannot be read back once presented): count non-black pixels.
+    const png = await canvas.screenshot();
+    const lit = await page.evaluate(litFraction, png.toString('base64'));
+    expect(lit).toBeGreaterThan(0.02);
+    // The pointer over the image names the atlas region when the pipeline produced an atlas.
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 6, box.y + box.height / 4);
+    const readout = await page.getByTestId('hover-readout').textContent();
+    expect(readout).toBeTruthy();
+  });
+});
+
+/** Runs in the page (DOM types are not in this Node project): the share of pixels of a PNG that are not black. */
+const litFraction = new Function(
+  'base64',
+  `return (async () => {
+    const image = new Image();
+    image.src = 'data:image/png;base64,' + base64;
+    await image.decode();
+    const c = document.createElement('canvas');
+    c.width = image.width;
+    c.height = image.height;
+    const g = c.getContext('2d');
+    g.drawImage(image, 0, 0);
+    const { data } = g.getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 30) n++;
+    return n / (data.length / 4);
+  })()`,
+) as (base64: string) => Promise<number>;
