@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployGcp, mergeBindings, type GcpEndpoints } from '../../providers/gcp/sls/deploy.js';
+import { gcpPlan } from '../../providers/gcp/sls/plan.js';
+import { readGcpSettings } from '../../providers/gcp/sls/settings.js';
+import { startLoopback, type Loopback, type RecordedRequest } from '../azure/loopback.js';
+
+/** The resolved settings serverless.yml produces for `--stage ci` (the package test covers the YAML itself). */
+const settings = readGcpSettings({
+  service: 'adni-progression',
+  stage: 'ci',
+  provider: {
+    name: 'google',
+    runtime: 'nodejs22',
+    project: 'adni-progression-dev',
+    region: 'europe-west4',
+    bucketPrefix: 'adni-progression',
+    webOrigin: 'http://localhost:8080',
+    storage: {},
+    source: { entry: '../../functions/gcp/index.ts' },
+    preprocessingJob: { image: 'europe-west4-docker.pkg.dev/p/adni/preprocessing:0.1.0', cpu: 4, memoryGb: 16, timeoutMinutes: 30 },
+  },
+  functions: {
+    onUpload: { handler: 'onUpload', events: [{ storage: { bucket: 'raw', event: 'google.cloud.storage.object.v1.finalized', keyPrefix: 'raw/', keySuffix: '.nii.gz' } }] },
+    api: { handler: 'api', events: [{ http: { method: 'POST', path: '/uploads' } }] },
+    predictProgression: { image: 'europe-west4-docker.pkg.dev/p/adni/prediction:0.1.0', gpu: { type: 'nvidia-l4', count: 1 }, events: [{ http: { method: 'POST', path: '/predict-progression' } }] },
+  },
+});
+const plan = gcpPlan(settings, 'gcp-source.zip');
+const zip = Buffer.from('PK-source-zip');
+
+/**
+ * A stateful stand-in for the Google APIs on one loopback port: resources by path (404 until created),
+ * operations that finish on their first poll, IAM policies per resource, and the signed upload URL.
+ */
+const resources = new Map<string, unknown>();
+const policies = new Map<string, any>();
+const uploads: string[] = [];
+let failPath: RegExp | undefined;
+let api: Loopback;
+function googleApi(r: RecordedRequest) {
+  const [path, query = ''] = r.url.split('?');
+  if (failPath?.test(path)) return { status: 403, body: { error: { code: 403, status: 'PERMISSION_DENIED', message: 'Permission denied on resource' } } };
+  const iam = path.match(/^(.*?)(?::getIamPolicy|:setIamPolicy|\/iam)$/);
+  if (iam) {
+    const resource = iam[1];
+    if (r.method === 'GET' || path.endsWith(':getIamPolicy')) return { status: 200, body: policies.get(resource) ?? { etag: 'BwY=' } };
+    policies.set(resource, r.method === 'PUT' ? r.json : r.json.policy);
+    return { status: 200, body: policies.get(resource) };
+  }
+  if (path.endsWith('functions:generateUploadUrl')) {
+    return { status: 200, body: { uploadUrl: `${api.url}/signed-upload/source.zip`, storageSource: { bucket: 'gcf-v2-uploads', object: 'source.zip' } } };
+  }
+  if (path.startsWith('/signed-upload/')) {
+    uploads.push(r.body);
+    return { status: 200, body: '' };
+  }
+  if (path === '/storage/v1/projects/adni-progression-dev/serviceAccount') return { status: 200, body: { email_address: 'service-123@gs-project-accounts.iam.gserviceaccount.com' } };
+  if (/\/operations\//.test(path)) return { status: 200, body: { name: path.replace(/^\/v2\//, ''), done: true, response: {} } };
+  if (r.method === 'GET') return resources.has(path) ? { status: 200, body: resources.get(path) } : { status: 404, body: { error: { code: 404, message: 'not found' } } };
+  // Creates (POST collection?id=) and updates (PATCH resource): remember, answer like each API does.
+  const id = new URLSearchParams(query);
+  const created =
+    path === '/v1/projects/adni-progression-dev/serviceAccounts' ? `${path}/${r.json.accountId}@adni-progression-dev.iam.gserviceaccount.com`
+    : path === '/storage/v1/b' ? `${path}/${r.json.name}`
+    : r.method === 'POST' ? `${path}/${id.get('jobId') ?? id.get('serviceId') ?? id.get('functionId')}`
+    : path;
+  resources.set(created, r.json);
+  if (path.startsWith('/v2/')) return { status: 200, body: { name: 'projects/adni-progression-dev/locations/europe-west4/operations/op-1' } };
+  return { status: 200, body: r.json };
+}
+
+const endpoints = (): GcpEndpoints => ({ iam: api.url, storage: api.url, run: api.url, functions: api.url, resourceManager: api.url });
+const deploy = () => deployGcp({ plan, zip, accessToken: async () => 'gcp-token', log: () => {}, endpoints: endpoints(), pollMs: 0 });
+const writes = () => api.requests.filter((r) => r.method !== 'GET' && !r.url.includes(':getIamPolicy')).map((r) => `${r.method} ${r.url.split('?')[0]}`);
+
+describe('Google Cloud deploy through the REST APIs (one loopback server stands in for all of them)', () => {
+  beforeAll(async () => {
+    api = await startLoopback(googleApi);
+  });
+  afterAll(async () => api?.close());
+
+  it('creates every resource in plan order, uploads the source once, and grants the planned roles', async () => {
+    // Prepare
+    api.requests.length = 0;
+    // Act
+    const result = await deploy();
+    // Assess
+    expect(result.created).toHaveLength(5 + 2 + 1 + 2 + 1);
+    expect(writes().filter((w) => w.startsWith('POST') && !w.includes('IamPolicy') && !w.includes('generateUploadUrl'))).toEqual([
+      ...['upload', 'api', 'job', 'predict', 'trigger'].map(() => 'POST /v1/projects/adni-progression-dev/serviceAccounts'),
+      'POST /storage/v1/b',
+      'POST /storage/v1/b',
+      'POST /v2/projects/adni-progression-dev/locations/europe-west4/jobs',
+      'POST /v2/projects/adni-progression-dev/locations/europe-west4/functions',
+      'POST /v2/projects/adni-progression-dev/locations/europe-west4/functions',
+      'POST /v2/projects/adni-progression-dev/locations/europe-west4/services',
+    ]);
+    expect(uploads).toEqual([zip.toString('utf8')]);
+    const fn = resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-on-upload') as any;
+    expect(fn.buildConfig.source).toEqual({ storageSource: { bucket: 'gcf-v2-uploads', object: 'source.zip' } });
+    expect(fn.eventTrigger.eventType).toBe('google.cloud.storage.object.v1.finalized');
+    expect(policies.get('/storage/v1/b/adni-progression-raw-ci').bindings).toContainEqual({
+      role: 'roles/storage.objectUser',
+      members: ['serviceAccount:adni-upload-ci@adni-progression-dev.iam.gserviceaccount.com'],
+    });
+    expect(policies.get('/v1/projects/adni-progression-dev').bindings).toContainEqual({
+      role: 'roles/pubsub.publisher',
+      members: ['serviceAccount:service-123@gs-project-accounts.iam.gserviceaccount.com'],
+    });
+    for (const r of api.requests.filter((x) => !x.url.startsWith('/signed-upload/'))) expect(r.headers.authorization).toBe('Bearer gcp-token');
+  });
+
+  it('is idempotent: a second deploy patches what exists, creates nothing and leaves IAM policies alone', async () => {
+    // Prepare
+    api.requests.length = 0;
+    // Act
+    const result = await deploy();
+    // Assess
+    expect(result.created).toEqual([]);
+    expect(result.iamChanged).toEqual([]);
+    expect(writes().some((w) => w.includes(':setIamPolicy') || w.endsWith('/iam'))).toBe(false);
+    expect(writes().filter((w) => w.startsWith('PATCH')).length).toBe(2 + 1 + 2 + 1);
+  });
+
+  it('keeps other members of a policy when it adds its own', () => {
+    const { policy, changed } = mergeBindings({ etag: 'x', bindings: [{ role: 'roles/run.invoker', members: ['user:a@example.com'] }] }, [{ role: 'roles/run.invoker', members: ['allUsers'] }]);
+    expect(changed).toBe(true);
+    expect(policy).toEqual({ etag: 'x', bindings: [{ role: 'roles/run.invoker', members: ['user:a@example.com', 'allUsers'] }] });
+    expect(mergeBindings(policy, [{ role: 'roles/run.invoker', members: ['allUsers'] }]).changed).toBe(false);
+  });
+
+  it('a refused call stops the deploy with a one-line reason naming the step', async () => {
+    // Prepare
+    resources.clear();
+    policies.clear();
+    failPath = /^\/v2\/projects\/adni-progression-dev\/locations\/europe-west4\/jobs/;
+    // Act
+    const error = await deploy().catch((e: Error) => e);
+    failPath = undefined;
+    // Assess
+    expect((error as Error).message).toBe('Google Cloud deploy failed at Cloud Run job adni-progression-ci-preprocess (read): 403 PERMISSION_DENIED Permission denied on resource');
+  });
+});
