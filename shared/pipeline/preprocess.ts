@@ -38,14 +38,17 @@ export interface RegistrationSettings {
   affine: { resolutions: number; iterations: number; samples: number };
   bspline: { resolutions: number; iterations: number; samples: number; finalGridSpacingMm: number };
   rigid: { resolutions: number; iterations: number; samples: number };
+  /** PET frame realignment (frames of one scan are close: fewer levels and iterations). */
+  frames: { resolutions: number; iterations: number; samples: number };
 }
 
 /** Defaults of {@link RegistrationSettings}. */
 export const DEFAULT_REGISTRATION: RegistrationSettings = {
   spacingMm: 2,
-  affine: { resolutions: 3, iterations: 200, samples: 2048 },
-  bspline: { resolutions: 3, iterations: 200, samples: 2048, finalGridSpacingMm: 16 },
-  rigid: { resolutions: 3, iterations: 200, samples: 2048 },
+  affine: { resolutions: 3, iterations: 150, samples: 2048 },
+  bspline: { resolutions: 3, iterations: 100, samples: 2048, finalGridSpacingMm: 16 },
+  rigid: { resolutions: 3, iterations: 100, samples: 2048 },
+  frames: { resolutions: 2, iterations: 100, samples: 2048 },
 };
 
 /** Options of {@link preprocess}. */
@@ -148,7 +151,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
       }),
     );
     const petReg = (async () => {
-      const frames = await timed(timingsMs, 'petFrames', () => workerB.run('realignAndAverageFrames', { pet: pet.image, map: { samples: settings.rigid.samples } }));
+      const frames = await timed(timingsMs, 'petFrames', () => workerB.run('realignAndAverageFrames', { pet: pet.image, map: settings.frames }));
       const rigid = await timed(timingsMs, 'petToT1', () =>
         workerB.run('registerRigid', { fixed: t1Reg, moving: frames.mean, map: settings.rigid }),
       );

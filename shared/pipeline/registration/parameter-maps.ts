@@ -38,6 +38,9 @@ function common(o: CommonMapOptions): ParameterMap {
     NumberOfHistogramBins: [String(o.histogramBins)],
     Optimizer: ['AdaptiveStochasticGradientDescent'],
     AutomaticParameterEstimation: ['true'],
+    // Step-size estimation from the displacement distribution (Qiao et al. 2016): same accuracy here,
+    // about half the CPU of the 'Original' estimator for a B-spline with ~10k parameters.
+    ASGDParameterEstimationMethod: ['DisplacementDistribution'],
     MaximumNumberOfIterations: [String(o.iterations)],
     ImageSampler: ['RandomCoordinate'],
     NumberOfSpatialSamples: [String(o.samples)],
