@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { InferenceSession as OrtSession } from 'onnxruntime-node';
 import type { Logger } from '../ports/observability.js';
 import { silentLogger } from '../ports/observability.js';
+import { cudaProviderLibrary } from './cuda-provider-library.js';
 import { assembleBatch, orderedSessions, type AssembledBatch } from './assemble-features.js';
 import { DEFAULT_MODEL_DIR, loadModelSpec, type ModelSpec } from './model-spec.js';
 import type { PatientHistory } from './patient-history.js';
@@ -74,6 +75,13 @@ export async function createPredictor(options: CreatePredictorOptions = {}): Pro
   let device: ResolvedDevice = 'cpu';
   const failures: string[] = [];
   for (const attempt of deviceAttempts(requested)) {
+    if (attempt === 'cuda' && requested === 'auto') {
+      const cuda = cudaProviderLibrary();
+      if (!cuda.present) {
+        failures.push(`cuda: onnxruntime-node has no CUDA provider library (${path.basename(cuda.path)} not installed)`);
+        continue;
+      }
+    }
     try {
       session = await ort.InferenceSession.create(onnxPath, {
         executionProviders: [attempt],
