@@ -54,7 +54,7 @@ export function parseCohortCsv(text: string): CohortRow[] {
 }
 
 /** RFC 4180 records: quoted fields, doubled quotes, CRLF or LF. */
-function parseCsvRecords(text: string): string[][] {
+export function parseCsvRecords(text: string): string[][] {
   const records: string[][] = [];
   let record: string[] = [];
   let field = '';
