@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Bundle, ImagingStudy, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runImportCommand } from '../../functions/local/run-import.js';
 import type { LocalStack } from '../../providers/local/local-stack.js';
 import { MedplumFhirStore } from '../../shared/fhir/medplum-store.js';
 import { taskQuery } from '../../shared/fhir/mapping.js';
@@ -101,6 +102,36 @@ describe('local stack with FHIR: status flow end to end', () => {
     const after = await fhir.search<Task>('Task', taskQuery(job));
     expect(after).toHaveLength(1);
     expect(after[0].meta!.versionId).toBe(before.meta!.versionId);
+  });
+
+  it('adni import loads a CSV over HTTP, reports the bad row, and the timeline merges its scores with the imaging session', async () => {
+    // Prepare
+    const csv = path.join(dataDir, 'import.csv');
+    await writeFile(
+      csv,
+      'RID,PTID,VISCODE,EXAMDATE,AGE,PTGENDER,PTEDUCAT,APOE4,DX,MMSE,CDRSB,ADAS13\n' +
+        '1,F001,bl,2024-03-01,72,Female,16,1,MCI,27,1.5,14\n' +
+        '1,F001,m06,2024-09-02,72,Female,16,1,MCI,26,2,16.33\n' +
+        '1,F001,m12,2025-03-01,72,Female,16,1,MCI,31,2,16\n',
+    );
+    const lines: string[] = [];
+    const run = () => runImportCommand({ csv, fhir: stack.fhirUrl, concurrency: 2 }, { out: (line) => lines.push(line) });
+    // Act
+    const code = await run();
+    const again = await run();
+    const { body } = await get('/patient-timeline/F001');
+    // Assess
+    expect([code, again]).toEqual([0, 0]);
+    // The Patient existed already (the upload made it); APOE4 once + 2 visits × (MMSE, CDR-SB, ADAS13, DX) are new.
+    const summaries = lines.filter((l) => l.startsWith('imported'));
+    expect(summaries[0]).toMatch(/imported 2 rows of 1 patients .*: 9 resources created, 1 already there/);
+    expect(summaries[1]).toMatch(/: 0 resources created, 10 already there/);
+    expect(lines).toContain('  line 4: MMSE 31 is outside 0-30');
+    expect(body.patient).toEqual({ sex: 'female', birth_date: null, education_years: 16, apoe4: 1 });
+    expect(body.timeline.map((e: any) => [e.date, e.scores.mmse, e.scores.adas13, e.imaging?.status ?? null])).toEqual([
+      ['2024-03-01', 27, 14, 'completed'],
+      ['2024-09-02', 26, 16.33, null],
+    ]);
   });
 
   it('the FHIR data survives a restart of the stack', async () => {
