@@ -27,6 +27,25 @@ export const storeFactories: Record<string, StoreFactory> = {
     const endpoint = env.ADNI_S3_ENDPOINT;
     return new S3ObjectStore({ bucket, clientConfig: endpoint ? { endpoint, forcePathStyle: true } : {} });
   },
+  // ACI jobs (AciJobSubmitter): the account URL with the job's managed identity (AZURE_CLIENT_ID picks it);
+  // a connection string instead for Azurite or key-based accounts.
+  azure: async ({ bucket, env }) => {
+    const { createBlobStore } = await import('../../providers/azure/create-blob-store.js');
+    const connectionString = env.ADNI_STORAGE_CONNECTION_STRING;
+    if (connectionString) return createBlobStore({ connectionString, container: bucket });
+    const accountUrl = env.ADNI_AZURE_BLOB_URL;
+    if (!accountUrl) throw new Error('ADNI_STORE=azure needs ADNI_AZURE_BLOB_URL (or ADNI_STORAGE_CONNECTION_STRING)');
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    return createBlobStore({ accountUrl, container: bucket }, new DefaultAzureCredential());
+  },
+  // Cloud Run Jobs (CloudRunJobSubmitter): the job's service account through ADC; ADNI_GCS_ENDPOINT points at
+  // a GCS-compatible server instead (the SDK sends no credentials to a custom endpoint).
+  gcp: async ({ bucket, env }) => {
+    const [{ Storage }, { GcsObjectStore }] = await Promise.all([import('@google-cloud/storage'), import('../../providers/gcp/gcs-object-store.js')]);
+    const endpoint = env.ADNI_GCS_ENDPOINT;
+    const projectId = env.ADNI_GCP_PROJECT;
+    return new GcsObjectStore({ storage: new Storage({ projectId, ...(endpoint ? { apiEndpoint: endpoint } : {}) }), bucket });
+  },
 };
 
 /** A readable error for a missing or unknown `ADNI_STORE`. */
