@@ -78,13 +78,14 @@ export interface Lattice {
   data: Float64Array;
 }
 
-type Dims = [number, number, number];
+/** Sizes of a 3-D array (x fastest). */
+export type Dims = [number, number, number];
 
 /**
  * One separable pass along `axis`. 'scatter': out[c] += in[t]·f(w) for c = start[t] + k (fitting);
  * 'gather': out[t] = Σ_k in[start[t] + k]·w (evaluation). `power` raises weights (fitting uses w² and w³).
  */
-function pass(input: Float64Array, dims: Dims, axis: number, table: BasisTable, mode: 'scatter' | 'gather', power = 1): { out: Float64Array; dims: Dims } {
+export function separablePass(input: Float64Array, dims: Dims, axis: number, table: BasisTable, mode: 'scatter' | 'gather', power = 1): { out: Float64Array; dims: Dims } {
   const outDims = dims.slice() as Dims;
   outDims[axis] = mode === 'scatter' ? table.controlPoints : table.start.length;
   const out = new Float64Array(outDims[0] * outDims[1] * outDims[2]);
@@ -168,8 +169,8 @@ export function fitLattice(values: Float64Array, weights: ArrayLike<number>, tab
   let n: { out: Float64Array; dims: Dims } = { out: numer, dims };
   let d: { out: Float64Array; dims: Dims } = { out: denom, dims };
   for (let axis = 0; axis < 3; axis++) {
-    n = pass(n.out, n.dims, axis, tables[axis], 'scatter', 3);
-    d = pass(d.out, d.dims, axis, tables[axis], 'scatter', 2);
+    n = separablePass(n.out, n.dims, axis, tables[axis], 'scatter', 3);
+    d = separablePass(d.out, d.dims, axis, tables[axis], 'scatter', 2);
   }
   const data = n.out;
   for (let c = 0; c < data.length; c++) data[c] = d.out[c] > 0 ? data[c] / d.out[c] : 0;
@@ -184,7 +185,7 @@ export function fitLattice(values: Float64Array, weights: ArrayLike<number>, tab
  */
 export function evaluateLattice(lattice: Lattice, tables: [BasisTable, BasisTable, BasisTable], out?: Float32Array | Float64Array): Float32Array | Float64Array {
   let cur: { out: Float64Array; dims: Dims } = { out: lattice.data, dims: lattice.size };
-  for (let axis = 2; axis >= 0; axis--) cur = pass(cur.out, cur.dims, axis, tables[axis], 'gather');
+  for (let axis = 2; axis >= 0; axis--) cur = separablePass(cur.out, cur.dims, axis, tables[axis], 'gather');
   if (!out) return cur.out;
   out.set(cur.out);
   return out;

@@ -15,7 +15,8 @@
 import type { Image } from 'itk-wasm';
 import { allocateLike, toFloat32 } from '../image/allocate.js';
 import { otsuMask } from '../mask/otsu.js';
-import { axisDomain, basisTable, evaluateLattice, fitLattice, refineLattice, type BasisTable, type Lattice } from './bspline.js';
+import { axisDomain, basisTable, refineLattice, separablePass, type BasisTable, type Lattice } from './bspline.js';
+import { evaluateMaskedLevel, fitMaskedLevel, prepareMaskedLevel } from './masked-fit.js';
 import { sharpenLogImage } from './sharpen.js';
 
 /** N4 parameters; defaults are sMRIPrep's (4 levels × 50 iterations, 200 mm mesh, shrink 4). */
@@ -74,7 +75,6 @@ export function n4BiasFieldCorrection(image: Image, options: N4Options = {}): N4
   const [nx, ny, nz] = image.size;
   const spacing = image.spacing;
   if (options.mask && options.mask.length !== input.length) throw new Error(`N4 mask has ${options.mask.length} voxels, the image ${input.length}`);
-  const fullMask = options.mask ?? ((options.defaultMask ?? 'otsu') === 'otsu' ? otsuMask(input) : null);
 
   // 1. Shrink by sampling (positions are full-resolution indices of the samples).
   const pos = [nx, ny, nz].map((n) => {
@@ -84,35 +84,42 @@ export function n4BiasFieldCorrection(image: Image, options: N4Options = {}): N4
   });
   const [mx, my, mz] = pos.map((p) => p.length);
   const M = mx * my * mz;
-  // Masked voxels of the shrunk grid, kept compact: every per-iteration loop runs over them only.
-  const mask = new Uint8Array(M);
-  const where: number[] = [];
-  const logValues: number[] = [];
+  const shrunk = new Float32Array(M);
+  const shrunkMask = new Uint8Array(M);
   for (let k = 0, o = 0; k < mz; k++) {
     for (let j = 0; j < my; j++) {
       const row = pos[1][j] * nx + pos[2][k] * nx * ny;
       for (let i = 0; i < mx; i++, o++) {
         const src = row + pos[0][i];
-        const v = input[src];
-        // 2. Log intensities inside the mask; non-positive voxels cannot be logged and are left out.
-        if (v > 0 && (fullMask ? fullMask[src] !== 0 : true)) {
-          mask[o] = 1;
-          where.push(o);
-          logValues.push(Math.log(v));
-        }
+        shrunk[o] = input[src];
+        shrunkMask[o] = options.mask ? (options.mask[src] !== 0 ? 1 : 0) : 1;
       }
     }
   }
-  const fitVoxels = where.length;
+  // Without a mask: Otsu's foreground, thresholded on the samples N4 uses (the same histogram, 1/shrink³
+  // of the work of thresholding the full image).
+  if (!options.mask && (options.defaultMask ?? 'otsu') === 'otsu') shrunkMask.set(otsuMask(shrunk));
+
+  // 2. Log intensities inside the mask; non-positive voxels cannot be logged and are left out.
+  let fitVoxels = 0;
+  for (let o = 0; o < M; o++) if (shrunkMask[o] && shrunk[o] > 0) fitVoxels++;
   if (fitVoxels < 64) throw new Error(`N4: only ${fitVoxels} voxels in the mask after shrinking; nothing to fit`);
-  const idx = Int32Array.from(where);
-  const logI = Float64Array.from(logValues);
+  // Masked voxels kept compact: every per-iteration loop runs over them only.
+  const idx = new Int32Array(fitVoxels);
+  const logI = new Float64Array(fitVoxels);
+  for (let o = 0, n = 0; o < M; o++) {
+    if (shrunkMask[o] && shrunk[o] > 0) {
+      idx[n] = o;
+      logI[n++] = Math.log(shrunk[o]);
+    }
+  }
 
   const domains = [0, 1, 2].map((a) => axisDomain(image.size[a], spacing[a], distance));
   const logBias = new Float64Array(fitVoxels);
   const logU = new Float64Array(fitVoxels);
   const sharp = new Float64Array(fitVoxels);
-  const residual = new Float64Array(M);
+  const residual = new Float64Array(fitVoxels);
+  const deltaAt = new Float64Array(fitVoxels);
   let lattice: Lattice | undefined;
   const iterations: number[] = [];
   const convergence: number[] = [];
@@ -121,21 +128,22 @@ export function n4BiasFieldCorrection(image: Image, options: N4Options = {}): N4
   for (let level = 0; level < maxIterations.length; level++) {
     spans = domains.map((d) => d.spans0 * 2 ** level);
     const tables = [0, 1, 2].map((a) => basisTable(domains[a], spans[a], pos[a])) as [BasisTable, BasisTable, BasisTable];
+    const fitter = prepareMaskedLevel(tables, idx, [mx, my, mz]);
     let cv = Infinity;
     let it = 0;
     while (it < maxIterations[level] && cv > threshold) {
       it++;
       for (let n = 0; n < fitVoxels; n++) logU[n] = logI[n] - logBias[n];
       sharpenLogImage(logU, sharp, sharpen);
-      for (let n = 0; n < fitVoxels; n++) residual[idx[n]] = logU[n] - sharp[n];
-      const delta = fitLattice(residual, mask, tables);
+      for (let n = 0; n < fitVoxels; n++) residual[n] = logU[n] - sharp[n];
+      const delta = fitMaskedLevel(fitter, residual);
       if (lattice) for (let c = 0; c < lattice.data.length; c++) lattice.data[c] += delta.data[c];
       else lattice = delta;
-      const deltaField = evaluateLattice(delta, tables);
+      evaluateMaskedLevel(fitter, delta, deltaAt);
       // Convergence as ITK: CV of exp(old − new) over the mask.
       let mean = 0, m2 = 0;
       for (let n = 0; n < fitVoxels; n++) {
-        const d = deltaField[idx[n]];
+        const d = deltaAt[n];
         logBias[n] += d;
         const e = Math.exp(-d);
         const diff = e - mean;
@@ -150,17 +158,29 @@ export function n4BiasFieldCorrection(image: Image, options: N4Options = {}): N4
     if (level < maxIterations.length - 1 && lattice) lattice = refineLattice(lattice);
   }
 
-  // 5. Full-resolution field from the final lattice.
+  // 5. Full-resolution field from the final lattice: two separable gathers (z, y) onto a small
+  // x-collapsed array, then the x gather fused with exp and the division, straight into float32.
   const fullTables = [0, 1, 2].map((a) =>
     basisTable(domains[a], spans[a], Float64Array.from({ length: image.size[a] }, (_, t) => t)),
   ) as [BasisTable, BasisTable, BasisTable];
   const field = new Float32Array(input.length);
-  if (lattice) evaluateLattice(lattice, fullTables, field);
   const corrected = new Float32Array(input.length);
-  for (let i = 0; i < input.length; i++) {
-    const b = Math.exp(field[i]);
-    field[i] = b;
-    corrected[i] = input[i] / b;
+  if (lattice) {
+    let g = separablePass(lattice.data, lattice.size, 2, fullTables[2], 'gather');
+    g = separablePass(g.out, g.dims, 1, fullTables[1], 'gather');
+    const G = g.out, tx = fullTables[0], w = tx.weights, cx = tx.controlPoints;
+    for (let r = 0, o = 0; r < ny * nz; r++) {
+      const rowBase = r * cx;
+      for (let i = 0; i < nx; i++, o++) {
+        const c = rowBase + tx.start[i], q = 4 * i;
+        const b = Math.exp(G[c] * w[q] + G[c + 1] * w[q + 1] + G[c + 2] * w[q + 2] + G[c + 3] * w[q + 3]);
+        field[o] = b;
+        corrected[o] = input[o] / b;
+      }
+    }
+  } else {
+    field.fill(1);
+    corrected.set(input);
   }
   const correctedImage = allocateLike(image, { componentType: 'float32', name: 'n4-corrected' });
   correctedImage.data = corrected;

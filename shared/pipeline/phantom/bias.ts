@@ -1,7 +1,8 @@
 /**
  * The phantom's smooth multiplicative bias field: log b(q) = s·(g·u + uᵀHu) with u = (q − centre)/100 mm,
- * g and H (symmetric) drawn per seed, s chosen so that the largest |log b| over the head box is
- * `maxLog` (0.3 by default: the field spans about ×0.74 to ×1.35, a strong 3 T-like inhomogeneity).
+ * g and H (symmetric) drawn per seed, s chosen so that the largest |log b| is
+ * `maxLog` within 90 mm of the centre (0.3 by default: the field spans about ×0.74 to ×1.35 over the
+ * head, a strong 3 T-like inhomogeneity; beyond, in the corners of the grid, it may go further).
  */
 import type { Random } from '../../model/cohort/random.js';
 import { applyAffine, indexToPhysical, voxelCount, type Grid3 } from '../image/grid.js';
@@ -43,7 +44,8 @@ export function drawBiasField(random: Random, grid: Grid3, center: readonly [num
         const v = linear[0] * x + linear[1] * y + linear[2] * z +
           quadratic[0] * x * x + quadratic[4] * y * y + quadratic[8] * z * z + 2 * (quadratic[1] * x * y + quadratic[2] * x * z + quadratic[5] * y * z);
         logRaw[o] = v;
-        if (Math.abs(v) > peak) peak = Math.abs(v);
+        // The scale is set over the head (within 90 mm of the centre), not the grid's empty corners.
+        if (x * x + y * y + z * z < 0.81 && Math.abs(v) > peak) peak = Math.abs(v);
       }
     }
   }
