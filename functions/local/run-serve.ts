@@ -1,4 +1,5 @@
 import { startLocalStack, type LocalStackOptions } from '../../providers/local/local-stack.js';
+import { createLocalPrediction, type LocalPrediction } from '../../providers/local/local-prediction.js';
 import { webAppRoutes } from '../../providers/local/web-app-routes.js';
 
 /**
@@ -9,7 +10,14 @@ import { webAppRoutes } from '../../providers/local/web-app-routes.js';
  * await runServe({ port: 8080 });
  */
 export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' | 'dataDir'>): Promise<void> {
-  const stack = await startLocalStack({ ...options, jobOutput: 'inherit', configure: (app) => app.route('/', webAppRoutes()) });
+  const local = await loadPrediction();
+  const stack = await startLocalStack({
+    ...options,
+    jobOutput: 'inherit',
+    configure: (app) => app.route('/', webAppRoutes()),
+    ...(local ? { prediction: local.prediction } : {}),
+  });
+  local?.bind(stack);
   const lines = [
     `ADNI local stack running at ${stack.url}`,
     `  dashboard:     ${stack.url}/`,
@@ -18,6 +26,7 @@ export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' 
     `  or drop files: ${stack.dropDir}/{patient}/{YYYY-MM-DD}/{mri,pet}.nii.gz`,
     `  outputs:       ${stack.dataDir}/store/preprocessed/{patient}/{YYYY-MM-DD}/`,
     `  health:        ${stack.url}/health`,
+    `  prediction:    ${local ? `POST ${stack.url}/predict-progression (${local.prediction.predictor.device})` : 'off (the model could not be loaded; see the message above)'}`,
     'Press Ctrl-C to stop.',
   ];
   console.log(lines.join('\n'));
@@ -32,4 +41,14 @@ export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' 
     process.on('SIGTERM', stop);
   });
   await stack.close();
+}
+
+/** The model, or undefined (and a one-line reason) when it cannot load: the rest of the stack still runs. */
+async function loadPrediction(): Promise<LocalPrediction | undefined> {
+  try {
+    return await createLocalPrediction();
+  } catch (error) {
+    console.error(`prediction is off: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }

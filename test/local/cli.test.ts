@@ -70,7 +70,7 @@ describe('adni upload against a running local stack', () => {
 });
 
 describe('adni serve', () => {
-  it('prints the URL, data dir and drop folder, serves /health, and exits cleanly on SIGTERM', async () => {
+  it('prints the URL, data dir and drop folder, serves /health and prediction, and exits cleanly on SIGTERM', async () => {
     // Prepare
     const dataDir = await mkdtemp(path.join(tmpdir(), 'adni-serve-'));
     const child = spawn(process.execPath, ['bin/adni.mjs', 'serve', '--port', '0', '--data-dir', dataDir], {
@@ -92,11 +92,19 @@ describe('adni serve', () => {
       });
     });
     const health = await (await fetch(`${url}/health`)).json();
+    const predictUnknown = await fetch(`${url}/predict-progression`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ patient_id: 'NOBODY' }),
+    });
     child.kill('SIGTERM');
     // Assess
     expect(health).toEqual({ status: 'ok' });
     expect(stdout).toContain(`data dir:      ${dataDir}`);
     expect(stdout).toContain(`or drop files: ${path.join(dataDir, 'store', 'raw')}/`);
+    expect(stdout).toMatch(/prediction: +POST http:\/\/\S+\/predict-progression \(cpu\)/);
+    // The model is loaded and reads the stack's own FHIR server: an unknown patient is a 404, not a 501.
+    expect(predictUnknown.status).toBe(404);
     expect(await exited).toBe(0);
   });
 });
