@@ -64,6 +64,15 @@ const options = (): AzureDeployOptions => ({
 /** Method and path of each request, the api-version dropped. */
 const calls = (requests: RecordedRequest[]) => requests.map((r) => `${r.method} ${r.url.split('?')[0]}`);
 
+describe('the prediction endpoint without `gpu:`', () => {
+  it('runs on the Consumption profile only (CPU inference), with no GPU profile in the environment', () => {
+    const app = templates.infrastructure.resources.find((r) => r.type === 'Microsoft.App/containerApps')!.properties as any;
+    const environment = templates.infrastructure.resources.find((r) => r.type === 'Microsoft.App/managedEnvironments')!.properties as any;
+    expect(app.workloadProfileName).toBe('Consumption');
+    expect(environment.workloadProfiles).toEqual([{ name: 'Consumption', workloadProfileType: 'Consumption' }]);
+  });
+});
+
 describe.skipIf(!hasOpenssl())('Azure deploy through the real ARM SDK (loopback ARM + SCM over TLS; needs openssl)', () => {
   beforeAll(async () => {
     arm = await startLoopback(armHandler, { tls: true });

@@ -73,6 +73,17 @@ const endpoints = (): GcpEndpoints => ({ iam: api.url, storage: api.url, run: ap
 const deploy = () => deployGcp({ plan, zip, accessToken: async () => 'gcp-token', log: () => {}, endpoints: endpoints(), pollMs: 0 });
 const writes = () => api.requests.filter((r) => r.method !== 'GET' && !r.url.includes(':getIamPolicy')).map((r) => `${r.method} ${r.url.split('?')[0]}`);
 
+describe('the prediction service without `gpu:`', () => {
+  it('asks for no accelerator and lets the CPU idle between requests', () => {
+    const cpuOnly = structuredClone(settings);
+    delete cpuOnly.functions.predictProgression.gpu;
+    const service = gcpPlan(cpuOnly, 'gcp-source.zip').steps.find((s) => s.kind === 'cloudRunService')!;
+    const template = (service as { body: any }).body.template;
+    expect(template.nodeSelector).toBeUndefined();
+    expect(template.containers[0].resources).toEqual({ limits: { cpu: '1', memory: '1Gi' }, cpuIdle: true, startupCpuBoost: true });
+  });
+});
+
 describe('Google Cloud deploy through the REST APIs (one loopback server stands in for all of them)', () => {
   beforeAll(async () => {
     api = await startLoopback(googleApi);

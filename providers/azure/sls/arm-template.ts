@@ -11,9 +11,6 @@ export const BUILT_IN_ROLES = {
 /** The Event Grid subscription delivers to this Function (registered in functions/azure/index.ts). */
 export const EVENT_GRID_FUNCTION_NAME = 'uploadEventGrid';
 
-/** The serverless GPU profile of the prediction endpoint (an NVIDIA T4; A100 is `Consumption-GPU-NC24-A100`). */
-export const DEFAULT_GPU_PROFILE = 'Consumption-GPU-NC8as-T4';
-
 export type ArmResource = {
   type: string;
   apiVersion: string;
@@ -416,7 +413,10 @@ function functionApp(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
 function prediction(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
   const fn = s.functions.predictProgression;
   if (!fn?.image) return [];
-  const gpuProfile = fn.gpu ?? DEFAULT_GPU_PROFILE;
+  // Without `gpu:` the endpoint runs on the Consumption profile (CPU inference measured at well under a
+  // millisecond per patient, docs/BENCHMARKS.md); with it, on a serverless GPU profile.
+  const gpuProfile = fn.gpu;
+  const profileName = gpuProfile ? 'gpu' : 'Consumption';
   const identity = expr(rid(IDENTITY, n.predictionIdentity));
   const law = rid('Microsoft.OperationalInsights/workspaces', n.logAnalytics);
   return [
@@ -437,7 +437,7 @@ function prediction(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
         workloadProfiles: [
           { name: 'Consumption', workloadProfileType: 'Consumption' },
           // Serverless GPU: billed per second while a replica runs, scales to zero.
-          { name: 'gpu', workloadProfileType: gpuProfile },
+          ...(gpuProfile ? [{ name: 'gpu', workloadProfileType: gpuProfile }] : []),
         ],
       },
     },
@@ -450,7 +450,7 @@ function prediction(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
       dependsOn: [expr(rid('Microsoft.App/managedEnvironments', n.containerEnvironment)), identity],
       properties: {
         environmentId: expr(rid('Microsoft.App/managedEnvironments', n.containerEnvironment)),
-        workloadProfileName: 'gpu',
+        workloadProfileName: profileName,
         configuration: {
           ingress: {
             external: true,
@@ -466,7 +466,8 @@ function prediction(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
             {
               name: 'predict',
               image: fn.image,
-              resources: { cpu: 8, memory: '56Gi' },
+              // A T4 profile replica has 8 vCPU / 56 GiB; on Consumption the largest is 4 vCPU / 8 GiB.
+              resources: gpuProfile ? { cpu: 8, memory: '56Gi' } : { cpu: 2, memory: '4Gi' },
               env: [
                 { name: 'AZURE_CLIENT_ID', value: expr(`reference(${rid(IDENTITY, n.predictionIdentity)}, '2023-01-31').clientId`) },
                 { name: 'ADNI_STORAGE_ACCOUNT_URL', value: expr(`reference(${rid(STORAGE, n.dataStorage)}, '2023-05-01').primaryEndpoints.blob`) },

@@ -134,14 +134,16 @@ function predictionStep(s: GcpServiceSettings, n: GcpNames, fn: GcpFunctionSetti
         serviceAccount: n.serviceAccounts.predict,
         timeout: `${fn.timeoutSeconds ?? 60}s`,
         scaling: { minInstanceCount: 0, maxInstanceCount: fn.maxInstances ?? 1 },
-        // Cloud Run GPUs: one NVIDIA L4 per instance, at least 4 CPU / 16 GiB, CPU always allocated.
-        nodeSelector: { accelerator: fn.gpu?.type ?? 'nvidia-l4' },
-        gpuZonalRedundancyDisabled: true,
+        // Cloud Run GPUs: one NVIDIA L4 per instance, at least 4 CPU / 16 GiB, CPU always allocated. Without
+        // `gpu:` the service runs CPU inference (well under a millisecond per patient, docs/BENCHMARKS.md).
+        ...(fn.gpu ? { nodeSelector: { accelerator: fn.gpu.type }, gpuZonalRedundancyDisabled: true } : {}),
         containers: [
           {
             image: fn.image,
             ports: [{ containerPort: 8080 }],
-            resources: { limits: { cpu: fn.cpu ?? '4', memory: fn.memory ?? '16Gi', 'nvidia.com/gpu': String(fn.gpu?.count ?? 1) }, cpuIdle: false, startupCpuBoost: true },
+            resources: fn.gpu
+              ? { limits: { cpu: fn.cpu ?? '4', memory: fn.memory ?? '16Gi', 'nvidia.com/gpu': String(fn.gpu.count) }, cpuIdle: false, startupCpuBoost: true }
+              : { limits: { cpu: fn.cpu ?? '1', memory: fn.memory ?? '1Gi' }, cpuIdle: true, startupCpuBoost: true },
             env: [
               { name: 'ADNI_GCS_BUCKET', value: n.preprocessedBucket },
               { name: 'ADNI_GCP_PROJECT', value: project },
