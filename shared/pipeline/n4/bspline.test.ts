@@ -23,7 +23,9 @@ describe('cubic B-spline lattice', () => {
     const lattice = fitLattice(target, ones, tables);
     const worst = () => {
       const out = evaluateLattice(lattice, tables);
-      return out.reduce((m, v) => Math.max(m, Math.abs(v / 0.7 - 1)), 0);
+      let m = 0;
+      for (let o = 0; o < out.length; o++) m = Math.max(m, Math.abs(out[o] / 0.7 - 1));
+      return m;
     };
     const first = worst();
     for (let it = 0; it < 20; it++) {
