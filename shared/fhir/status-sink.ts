@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Task } from '@medplum/fhirtypes';
+import type { Bundle, ImagingStudy, Patient, Reference, Task } from '@medplum/fhirtypes';
 import type { Logger } from '../ports/observability.js';
 import { silentLogger } from '../ports/observability.js';
 import type { JobStatusUpdate, PreprocessingStatus, StatusSink } from '../ports/status-sink.js';
@@ -9,12 +9,13 @@ import {
   imagingStudyResource,
   patientQuery,
   patientResource,
+  studyFacts,
   taskFacts,
   taskQuery,
   taskResource,
   type JobTaskFacts,
 } from './mapping.js';
-import type { FhirStore } from './store.js';
+import { FhirStoreError, type FhirStore } from './store.js';
 
 export interface FhirStatusSinkOptions {
   store: FhirStore;
@@ -67,7 +68,21 @@ export class FhirStatusSink implements StatusSink {
     this.logger = options.logger ?? silentLogger;
   }
 
+  /**
+   * Writes the update unless the Task already says more. Two writers may race (the stack reports `requested`
+   * while the job, another process, reports `in-progress`): the Task is written only if it is still the version
+   * this update was decided on (`If-Match`), or created only if it still does not exist (`If-None-Exist`);
+   * otherwise the update is decided again on the new Task.
+   */
   async update(update: JobStatusUpdate): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.tryUpdate(update);
+      if (outcome !== 'conflict') return;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`could not record the ${update.status} status: the Task kept changing (${MAX_ATTEMPTS} attempts)`);
+    }
+  }
+
+  private async tryUpdate(update: JobStatusUpdate): Promise<'done' | 'conflict'> {
     const { job } = update;
     const store = this.options.store;
     const existing = (await store.search<Task>('Task', taskQuery(job), { maxResults: 2 }))[0];
@@ -78,7 +93,7 @@ export class FhirStatusSink implements StatusSink {
         current: previous?.status,
         update: update.status,
       });
-      return;
+      return 'done';
     }
     const at = update.at.toISOString();
     const terminal = update.status === 'completed' || update.status === 'failed';
@@ -101,7 +116,7 @@ export class FhirStatusSink implements StatusSink {
       endedAt: terminal ? at : undefined,
       lastModified: at,
     };
-    if (previous && sameFacts(previous, facts)) return; // a repeat: write nothing, so no server makes a new version
+    if (previous && sameFacts(previous, facts)) return 'done'; // a repeat: write nothing, so no server makes a new version
     const patientUrl = `urn:uuid:${randomUUID()}`;
     const studyUrl = `urn:uuid:${randomUUID()}`;
     const bundle: Bundle = {
@@ -122,14 +137,58 @@ export class FhirStatusSink implements StatusSink {
           request: { method: 'PUT', url: `ImagingStudy?${imagingStudyQuery(job)}` },
         },
         {
-          resource: taskResource(facts, { reference: studyUrl }, { reference: patientUrl }),
-          request: { method: 'PUT', url: `Task?${taskQuery(job)}` },
+          resource: existing
+            ? { ...taskResource(facts, { reference: studyUrl }, { reference: patientUrl }), id: existing.id }
+            : taskResource(facts, { reference: studyUrl }, { reference: patientUrl }),
+          request: existing
+            ? { method: 'PUT', url: `Task/${existing.id}`, ifMatch: `W/"${existing.meta?.versionId}"` }
+            : { method: 'POST', url: 'Task', ifNoneExist: taskQuery(job) },
         },
       ],
     };
-    await store.transaction(bundle);
+    let response: Bundle;
+    try {
+      response = await store.transaction(bundle);
+    } catch (error) {
+      // The transaction was rolled back as a whole (study included) because another writer got there first.
+      if (isConflict(error)) return 'conflict';
+      throw error;
+    }
+    const taskStatus = response.entry?.[2]?.response?.status ?? '';
+    if (!existing && !taskStatus.startsWith('201')) {
+      // Another writer created the Task between our read and write, so ours was not stored, but the study got our
+      // status: decide again on their Task, and put the study back in line with it if ours is not applied.
+      const outcome = await this.tryUpdate(update);
+      if (outcome === 'done') await this.alignStudy(job);
+      return outcome;
+    }
     this.logger.info('preprocessing status recorded in FHIR', { patient: redactId(job.patientId), status: update.status });
+    return 'done';
   }
+
+  /** Makes the session's ImagingStudy say what its Task says (after a lost race, see {@link update}). */
+  private async alignStudy(job: JobStatusUpdate['job']): Promise<void> {
+    const store = this.options.store;
+    const [task] = await store.search<Task>('Task', taskQuery(job), { maxResults: 1 });
+    const [study] = await store.search<ImagingStudy>('ImagingStudy', imagingStudyQuery(job), { maxResults: 1 });
+    if (!task || !study || !study.subject) return;
+    const facts = taskFacts(task);
+    if (studyFacts(study).status === facts.status) return;
+    await store.update(
+      { ...imagingStudyResource({ patientId: job.patientId, sessionDate: job.sessionDate, status: facts.status, featuresUrl: facts.outputs.roi_features }, study.subject as Reference<Patient>), id: study.id },
+    );
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * A write lost to a concurrent one: 412 (the Task's version changed: If-Match), 409, or the 400 Medplum's router
+ * gives when a conditional update's match appeared between resolving the bundle and writing it.
+ */
+function isConflict(error: unknown): boolean {
+  if (!(error instanceof FhirStoreError)) return false;
+  return error.status === 412 || error.status === 409 || (error.status === 400 && /did not match resolved ID/.test(error.message));
 }
 
 function sameFacts(previous: ReturnType<typeof taskFacts>, next: JobTaskFacts): boolean {
