@@ -42,6 +42,8 @@ export function httpApiDepsFromEnv(env: Record<string, string | undefined> = pro
   const config = loadConfig(HttpApiEnvSchema, env);
   return {
     store: new S3ObjectStore({ bucket: config.ADNI_RAW_BUCKET }),
+    // The dashboard's GET /outputs reads (and presigns GETs of) the preprocessed bucket.
+    outputs: new S3ObjectStore({ bucket: config.ADNI_PREPROCESSED_BUCKET }),
     logger: new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' })),
   };
 }

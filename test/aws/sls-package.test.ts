@@ -236,6 +236,39 @@ describe('HTTP API', () => {
   });
 });
 
+describe('dashboard hosting (S3 + CloudFront)', () => {
+  const config = () => resource('WebDistribution').Properties.DistributionConfig;
+
+  it('keeps the web bucket private and lets only this distribution read it', () => {
+    expect(resource('WebBucket').Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    const allow = resource('WebBucketPolicy').Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Allow');
+    expect(allow).toHaveLength(1);
+    expect(allow[0]).toMatchObject({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' });
+    expect(JSON.stringify(allow[0].Condition.StringEquals['AWS:SourceArn'])).toContain('${WebDistribution}');
+    expect(config().Origins.find((o: any) => o.Id === 'web').OriginAccessControlId).toEqual({ 'Fn::GetAtt': ['WebOriginAccessControl', 'Id'] });
+  });
+
+  it('serves index.html at / and sends every API path, uncached, to the HTTP API', () => {
+    expect(config().DefaultRootObject).toBe('index.html');
+    expect(config().DefaultCacheBehavior).toMatchObject({ TargetOriginId: 'web', ViewerProtocolPolicy: 'redirect-to-https' });
+    const apiPaths = config()
+      .CacheBehaviors.filter((b: any) => b.TargetOriginId === 'api')
+      .map((b: any) => {
+        expect(b.CachePolicyId, b.PathPattern).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
+        expect(b.AllowedMethods, b.PathPattern).toContain('POST');
+        return b.PathPattern;
+      });
+    const routes = resources('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey.split(' ')[1].split('/')[1]);
+    for (const first of new Set(routes)) expect(apiPaths.some((p: string) => p.startsWith(`/${first}`)), `/${first} behind CloudFront`).toBe(true);
+  });
+
+  it('lets the dashboard origin PUT uploads and GET outputs directly from the buckets', () => {
+    const origins = (bucket: Resource) => bucket.Properties.CorsConfiguration.CorsRules.flatMap((r: any) => r.AllowedOrigins.map((o: unknown) => JSON.stringify(o)));
+    expect(origins(resource('S3BucketRawUploads'))).toContain(JSON.stringify({ 'Fn::Sub': 'https://${WebDistribution.DomainName}' }));
+    expect(origins(resource('PreprocessedBucket'))).toContain(JSON.stringify({ 'Fn::Sub': 'https://${WebDistribution.DomainName}' }));
+  });
+});
+
 describe('CloudWatch alarms', () => {
   const alarms = () => resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
   const byMetric = (name: string) => alarms().find((a) => a.MetricName === name);
