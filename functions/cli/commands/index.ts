@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as cohort } from './cohort.js';
 import { register as importCsv } from './import.js';
+import { register as n4 } from './n4.js';
 import { register as phantom } from './phantom.js';
 import { register as preprocess } from './preprocess.js';
 import { register as serve } from './serve.js';
@@ -10,4 +11,4 @@ import { register as upload } from './upload.js';
 export type RegisterCommand = (program: Command) => void;
 
 // One line per command module; keep alphabetical to make concurrent additions merge cleanly.
-export const commands: RegisterCommand[] = [cohort, importCsv, phantom, preprocess, serve, upload];
+export const commands: RegisterCommand[] = [cohort, importCsv, n4, phantom, preprocess, serve, upload];

@@ -8,3 +8,4 @@
 export { n4BiasFieldCorrection, type N4Options, type N4Result } from './n4.js';
 export { sharpenLogImage, type SharpenOptions } from './sharpen.js';
 export * from './bspline.js';
+export { correctBiasFieldFile, type CorrectFileOptions, type CorrectFileResult } from './correct-file.js';
