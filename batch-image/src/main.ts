@@ -47,6 +47,11 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   const stop = () => controller.abort();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // ACI has no run time limit of its own: ADNI_JOB_TIMEOUT_SECONDS stops the job as a Batch or Cloud Run
+  // timeout would (the same abort, so the status says failed with a reason).
+  const limitSeconds = Number(env.ADNI_JOB_TIMEOUT_SECONDS);
+  const deadline = limitSeconds > 0 ? setTimeout(stop, limitSeconds * 1000) : undefined;
+  deadline?.unref();
   try {
     const result = await runJob({ request, ...setup, logger, jobId: env.ADNI_JOB_ID, signal: controller.signal });
     if (!result.ok) console.error(`adni-batch: job failed: ${result.reason}`);
@@ -54,6 +59,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   } catch (error) {
     return fatal(error, EXIT_UNREPORTED, 'could not report the job status: ');
   } finally {
+    clearTimeout(deadline);
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }

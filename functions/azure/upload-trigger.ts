@@ -79,6 +79,7 @@ export async function azureUploadDepsFromEnv(env: Record<string, string | undefi
     registryServer: config.ADNI_REGISTRY_SERVER,
     cpu: config.ADNI_JOB_CPU,
     memoryInGB: config.ADNI_JOB_MEMORY_GB,
+    timeoutSeconds: config.ADNI_JOB_TIMEOUT_SECONDS,
     environment: config.ADNI_STORAGE_ACCOUNT_URL ? { ADNI_AZURE_BLOB_URL: config.ADNI_STORAGE_ACCOUNT_URL } : {},
   });
   return {

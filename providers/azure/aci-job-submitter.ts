@@ -17,6 +17,11 @@ export interface AciJobSubmitterOptions {
   /** Defaults: 4 vCPU, 16 GiB (the pipeline's measured peak stays well below). */
   cpu?: number;
   memoryInGB?: number;
+  /**
+   * Run time limit in seconds (ACI has none of its own): passed as `ADNI_JOB_TIMEOUT_SECONDS`, which the batch
+   * image enforces like a Batch/Cloud Run timeout (abort, status failed).
+   */
+  timeoutSeconds?: number;
   /** Extra container environment for the store inside the job (e.g. `ADNI_AZURE_BLOB_URL`). */
   environment?: Record<string, string>;
   /** Delegated subnet for private networking; public egress only when omitted. */
@@ -54,7 +59,8 @@ export class AciJobSubmitter implements JobSubmitter {
 
 /** The container group one job runs as. Exported so tests and the deployment plan can show it. */
 export function containerGroupFor(request: PreprocessJobRequest, o: AciJobSubmitterOptions): ContainerGroup {
-  const env = { ...o.environment, ...jobEnvironment(request), ADNI_STORE: 'azure', AZURE_CLIENT_ID: o.identityClientId };
+  const env: Record<string, string> = { ...o.environment, ...jobEnvironment(request), ADNI_STORE: 'azure', AZURE_CLIENT_ID: o.identityClientId };
+  if (o.timeoutSeconds) env.ADNI_JOB_TIMEOUT_SECONDS = String(o.timeoutSeconds);
   const group: ContainerGroup = {
     location: o.location,
     identity: { type: 'UserAssigned', userAssignedIdentities: { [o.identityId]: {} } },

@@ -34,6 +34,7 @@ export const AzureUploadEnvSchema = z.intersection(
     ADNI_REGISTRY_SERVER: z.string().min(1).optional(),
     ADNI_JOB_CPU: z.coerce.number().min(1).max(16).default(4),
     ADNI_JOB_MEMORY_GB: z.coerce.number().min(1).max(64).default(16),
+    ADNI_JOB_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
   }),
 );
 export type AzureUploadConfig = z.infer<typeof AzureUploadEnvSchema>;

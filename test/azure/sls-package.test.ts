@@ -179,9 +179,9 @@ describe('Function App', () => {
     expect([...settings.keys()].some((k) => /AccountKey|ConnectionString$/i.test(String(k)) && k !== 'APPLICATIONINSIGHTS_CONNECTION_STRING')).toBe(false);
   });
 
-  it('ACI jobs get the AWS Batch size: 4 vCPU, 16 GB (30 minutes in the manifest)', () => {
+  it('ACI jobs get the AWS Batch size: 4 vCPU, 16 GB, 30 minutes', () => {
     const settings = new Map(props(site()).siteConfig.appSettings.map((s: any) => [s.name, s.value]));
-    expect([settings.get('ADNI_JOB_CPU'), settings.get('ADNI_JOB_MEMORY_GB')]).toEqual(['4', '16']);
+    expect([settings.get('ADNI_JOB_CPU'), settings.get('ADNI_JOB_MEMORY_GB'), settings.get('ADNI_JOB_TIMEOUT_SECONDS')]).toEqual(['4', '16', '1800']);
     expect(AzureUploadEnvSchema.safeParse({
       ADNI_STORAGE_ACCOUNT_URL: 'https://a.blob.core.windows.net/',
       ADNI_UPLOAD_CONTAINER: 'raw',
@@ -193,6 +193,7 @@ describe('Function App', () => {
       ADNI_JOB_IDENTITY_CLIENT_ID: '00000000-0000-0000-0000-000000000002',
       ADNI_JOB_CPU: settings.get('ADNI_JOB_CPU'),
       ADNI_JOB_MEMORY_GB: settings.get('ADNI_JOB_MEMORY_GB'),
+      ADNI_JOB_TIMEOUT_SECONDS: settings.get('ADNI_JOB_TIMEOUT_SECONDS'),
     }).success).toBe(true);
     expect(manifest.preprocessingJob).toMatchObject({ cpu: 4, memoryGb: 16, timeoutMinutes: 30 });
   });

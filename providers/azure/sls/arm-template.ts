@@ -347,6 +347,7 @@ export function functionAppSettings(s: AzureServiceSettings, n: AzureNames = azu
     ADNI_JOB_IDENTITY_CLIENT_ID: expr(`reference(${jobIdentity}, '2023-01-31').clientId`),
     ADNI_JOB_CPU: String(job.cpu),
     ADNI_JOB_MEMORY_GB: String(job.memoryGb),
+    ADNI_JOB_TIMEOUT_SECONDS: String(job.timeoutMinutes * 60),
     ADNI_LOG_SALT: expr("parameters('logSalt')"),
   };
   if (s.provider.registryServer) settings.ADNI_REGISTRY_SERVER = s.provider.registryServer;
