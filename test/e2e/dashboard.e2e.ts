@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../providers/local/local-stack.js';
 import { webAppRoutes } from '../../providers/local/web-app-routes.js';
 import { fhirPatientHistorySource } from '../../shared/fhir/patient-history-source.js';
@@ -63,13 +63,20 @@ describe('clinician dashboard in Chromium', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  /** Screenshot of the page under test-results/ when the current test fails. */
-  const screenshotOnFailure = (name: string) =>
+  /** Screenshot of the page under test-results/ when the current test fails (every step with ADNI_E2E_SCREENSHOTS=1). */
+  const screenshotOnFailure = (name: string) => {
+    if (process.env.ADNI_E2E_SCREENSHOTS === '1') {
+      onTestFinished(async () => {
+        await mkdir(RESULTS, { recursive: true });
+        await page?.screenshot({ path: path.join(RESULTS, `e2e-${name}-ok.png`), fullPage: true }).catch(() => undefined);
+      });
+    }
     onTestFailed(async () => {
       await mkdir(RESULTS, { recursive: true });
       await page?.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`), fullPage: true }).catch(() => undefined);
       if (consoleErrors.length) console.error(`browser console errors:\n${consoleErrors.join('\n')}`);
     });
+  };
 
   it('lists the demo patient with the last MMSE', async () => {
     screenshotOnFailure('patients');
@@ -109,7 +116,8 @@ describe('clinician dashboard in Chromium', () => {
     await page.getByLabel(/^PET/).setInputFiles(phantom.pet);
     await page.getByRole('button', { name: 'Upload and preprocess' }).click();
     const status = page.getByTestId('upload-status');
-    await status.getByText('Completed').waitFor({ timeout: 150_000 });
+    // The real pipeline runs here (about 1-2 min on 2 busy cores).
+    await status.getByText('Completed').waitFor({ timeout: 270_000 });
     const bars = await page.locator('progress').evaluateAll((all: any[]) => all.map((p) => p.value as number));
     expect(bars).toEqual([1, 1]);
   });
@@ -129,6 +137,21 @@ describe('clinician dashboard in Chromium', () => {
     await page.mouse.move(box.x + box.width / 6, box.y + box.height / 4);
     const readout = await page.getByTestId('hover-readout').textContent();
     expect(readout).toBeTruthy();
+  });
+
+  it.each([
+    [768, 1024],
+    [1280, 800],
+  ])('fits a %ipx-wide screen without sideways scrolling', async (width, height) => {
+    screenshotOnFailure(`width-${width}`);
+    await page.setViewportSize({ width, height });
+    for (const route of [`#/`, `#/patients/${DEMO_PATIENT}`, `#/upload`]) {
+      await page.goto(`${stack.url}/${route}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(new Function('return document.documentElement.scrollWidth - window.innerWidth') as () => number);
+      expect(overflow, `${route} at ${width}px`).toBeLessThanOrEqual(0);
+    }
   });
 });
 
