@@ -1,4 +1,4 @@
-import { startLocalStack, type LocalStackOptions } from '../../providers/local/local-stack.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../providers/local/local-stack.js';
 import { createLocalPrediction, type LocalPrediction } from '../../providers/local/local-prediction.js';
 import { webAppRoutes } from '../../providers/local/web-app-routes.js';
 
@@ -26,6 +26,7 @@ export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' 
     `  or drop files: ${stack.dropDir}/{patient}/{YYYY-MM-DD}/{mri,pet}.nii.gz`,
     `  outputs:       ${stack.dataDir}/store/preprocessed/{patient}/{YYYY-MM-DD}/`,
     `  health:        ${stack.url}/health`,
+    ...accessLines(stack.access),
     `  prediction:    ${local ? `POST ${stack.url}/predict-progression (${local.prediction.predictor.device})` : 'off (the model could not be loaded; see the message above)'}`,
     'Press Ctrl-C to stop.',
   ];
@@ -41,6 +42,26 @@ export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' 
     process.on('SIGTERM', stop);
   });
   await stack.close();
+}
+
+/** What the banner says about protection; the API key itself only on the start that generated it. */
+function accessLines(access: LocalStack['access']): string[] {
+  const key = access.apiKey;
+  const keyLines = key
+    ? key.created
+      ? [`  API key:       ${key.key}`, `                 (shown once; kept in ${key.file}, mode 0600) send it as "Authorization: Bearer <key>" or "x-api-key"`]
+      : [`  API key:       in ${key.file} (send it as "Authorization: Bearer <key>" or "x-api-key")`]
+    : [];
+  switch (access.mode) {
+    case 'open':
+      return ['  access:        OPEN to anyone on this machine (loopback, no AUTH_* settings); set HOST beyond loopback to require an API key, or AUTH_ISSUER/AUTH_AUDIENCE for tokens'];
+    case 'api-key':
+      return ['  access:        API key required on every route but /health, /local-store (presigned) and the dashboard files', ...keyLines];
+    case 'oidc':
+      return ['  access:        OIDC bearer token required (AUTH_ISSUER) on every route but /health, /local-store (presigned) and the dashboard files'];
+    case 'oidc+api-key':
+      return ['  access:        OIDC bearer token or API key required on every route but /health, /local-store (presigned) and the dashboard files', ...keyLines];
+  }
 }
 
 /** The model, or undefined (and a one-line reason) when it cannot load: the rest of the stack still runs. */

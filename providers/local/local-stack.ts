@@ -2,8 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
 import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
+import { jwtAuthConfigFromEnv, type JwtAuthConfig } from '../../shared/auth/auth-config.js';
+import { limitsFromEnv } from '../../shared/auth/limits-config.js';
+import { localAccess, type LocalAccess } from '../../shared/auth/local-access.js';
+import { FileAuditSink } from './audit-file-sink.js';
 import { fanOutStatusSink } from '../../shared/fhir/fan-out-status-sink.js';
 import { FhirStatusSink } from '../../shared/fhir/status-sink.js';
 import type { FhirStore } from '../../shared/fhir/store.js';
@@ -54,6 +59,11 @@ export interface LocalStackOptions {
    * `ADNI_FHIR=off` leaves it out (tests that do not look at FHIR skip the database start).
    */
   fhir?: false | { databaseUrl?: string };
+  /**
+   * Who may call the API: OIDC settings (default from AUTH_*; `false` ignores them) and whether the generated
+   * API key is required (default: exactly when `host` is not loopback). Open on loopback without either.
+   */
+  access?: { jwt?: JwtAuthConfig | false; requireApiKey?: boolean };
   /** Adds routes before the server starts (the web app comes in this way). */
   configure?: (app: Hono, stack: { store: FsObjectStore; logger: Logger }) => void;
 }
@@ -69,6 +79,8 @@ export interface LocalStack {
   fhirUrl?: string;
   /** The embedded FHIR server in-process (waits while it starts), when FHIR is on. */
   fhir?: FhirStore;
+  /** How the API is protected (`open`, `api-key`, `oidc`, `oidc+api-key`) and the API key, when one is required. */
+  access: Pick<LocalAccess, 'mode' | 'apiKey'>;
   /** Resolves when no upload event is being handled and no job is running or queued. */
   idle(): Promise<void>;
   /** Stops the watcher and the server, and stops running jobs. */
@@ -91,11 +103,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? env.HOST ?? '127.0.0.1';
   const port = options.port ?? parsePort(env.PORT);
   const maxUploadBytes = options.maxUploadBytes ?? positiveNumber(env.ADNI_MAX_UPLOAD_BYTES, 'ADNI_MAX_UPLOAD_BYTES');
+  // Settings are checked before anything listens: a bad AUTH_* must not start an open server.
+  const jwt = options.access?.jwt === false ? undefined : (options.access?.jwt ?? jwtAuthConfigFromEnv(env));
+  const access = await localAccess({ host, dataDir: layout.dataDir, jwt, requireApiKey: options.access?.requireApiKey });
+  // Loopback is one user's machine: no in-app rate limit unless asked for; beyond it, 300 burst / 50 per s per client.
+  const limits = limitsFromEnv(env, access.apiKey ? { defaultRateLimit: { capacity: 300, refillPerSecond: 50 } } : {});
 
   // The store's presigned URLs need the server's address, known only once it listens (port 0 in tests);
   // requests are routed through `handler`, set right after listening and before anyone can know the URL.
   let handler: Hono | undefined;
-  const server = await listen((request) => (handler ? handler.fetch(request) : new Response('starting', { status: 503 })), port, host);
+  const server = await listen((request, bindings) => (handler ? handler.fetch(request, bindings) : new Response('starting', { status: 503 })), port, host);
   const address = server.address() as AddressInfo;
   const url = (options.publicUrl ?? env.ADNI_PUBLIC_URL ?? `http://${urlHost(host)}:${address.port}`).replace(/\/+$/, '');
 
@@ -119,14 +136,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
     concurrency: options.concurrency,
     command: options.jobCommand,
-    env: { ...fhirJobEnv, ...options.jobEnv },
+    env: { ...fhirJobEnv, ...(fhir ? access.jobEnv : {}), ...options.jobEnv },
     jobOutput: options.jobOutput,
     onAbandoned: (request) => store.delete(jobMarkerKey(request, request.fingerprint)),
   });
   const ports: UploadPorts = { store, jobs: pool, status, clock: systemClock, logger, metrics: noMetrics };
   const dispatcher = new UploadDispatcher({ ports });
 
-  const app = createApiApp({ store, logger, ...(fhir ? { fhir: fhir.store } : {}), ...(options.prediction ? { prediction: options.prediction } : {}) });
+  const app = createApiApp({
+    store,
+    logger,
+    ...(access.auth ? { auth: access.auth } : {}),
+    audit: new FileAuditSink({ dataDir: layout.dataDir }),
+    // The socket's address: nothing sits in front of this server to vouch for an x-forwarded-for header.
+    limits: { ...limits, clientAddress: (c) => (c.env?.incoming ? getConnInfo(c).remote.address : undefined) },
+    ...(fhir ? { fhir: fhir.store } : {}),
+    ...(options.prediction ? { prediction: options.prediction } : {}),
+  });
   if (fhir) app.route('/', fhir.routes);
   app.route('/', localRoutes({ store, logger, maxUploadBytes, onRawPut: (key) => void dispatcher.dispatch(key) }));
   options.configure?.(app, { store, logger });
@@ -143,7 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await fhir?.close();
     throw error;
   }
-  logger.info('local stack started', { url, concurrency: pool.concurrency });
+  logger.info('local stack started', { url, concurrency: pool.concurrency, access: access.mode });
 
   let closing: Promise<void> | undefined;
   return {
@@ -151,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dataDir: layout.dataDir,
     dropDir: layout.dropDir,
     store,
+    access: { mode: access.mode, ...(access.apiKey ? { apiKey: access.apiKey } : {}) },
     ...(fhir ? { fhirUrl: `${url}${FHIR_BASE_PATH}`, fhir: fhir.store } : {}),
     async idle() {
       // A finished event may submit a job and a finished job may not raise events, but loop to be sure.
@@ -174,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+function listen(fetch: (request: Request, bindings: unknown) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname }, () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {

@@ -1,4 +1,7 @@
 import { Hono, type Context } from 'hono';
+import type { AuditSink } from '../audit/audit-event.js';
+import { applyApiGuards, type ApiLimits } from '../auth/api-guards.js';
+import type { ApiAuth } from '../auth/auth-middleware.js';
 import type { Logger } from '../ports/observability.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { FhirStore } from '../fhir/store.js';
@@ -28,6 +31,12 @@ export interface ApiDeps {
   fhir?: FhirStore;
   /** Reads a session's roi_features.json by key, for the timeline's ROI summaries. */
   roiFeatures?: { read(key: string): Promise<RoiFeaturesLike | undefined> };
+  /** Token/API-key verification and scopes for every route but `/health`; without it the API is open (tests, loopback-only local mode). */
+  auth?: ApiAuth;
+  /** Append-only record of who read, listed, uploaded or predicted for which patient. */
+  audit?: AuditSink;
+  /** Body size (always on, 1 MiB default), per-client rate limit and CORS origins. */
+  limits?: ApiLimits;
 }
 
 /**
@@ -39,6 +48,8 @@ export interface ApiDeps {
  */
 export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
+  // Guards first: hono runs middleware in registration order, so routes added later (FHIR, local) are covered too.
+  applyApiGuards(app, deps);
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.route('/', uploadRoutes({ store: deps.store }));
   app.route('/', outputRoutes({ store: deps.outputs ?? deps.store }));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as audit } from './audit.js';
 import { register as cohort } from './cohort.js';
 import { register as importCsv } from './import.js';
 import { register as n4 } from './n4.js';
@@ -11,4 +12,4 @@ import { register as upload } from './upload.js';
 export type RegisterCommand = (program: Command) => void;
 
 // One line per command module; keep alphabetical to make concurrent additions merge cleanly.
-export const commands: RegisterCommand[] = [cohort, importCsv, n4, phantom, preprocess, serve, upload];
+export const commands: RegisterCommand[] = [audit, cohort, importCsv, n4, phantom, preprocess, serve, upload];

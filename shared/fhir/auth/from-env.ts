@@ -5,7 +5,9 @@ import { sigv4Fetch } from './sigv4.js';
 
 export const FhirClientEnvSchema = z.object({
   FHIR_BASE_URL: z.url({ message: 'FHIR_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:8080/fhir/R4' }),
-  FHIR_AUTH: z.enum(['none', 'sigv4', 'azure', 'google']).default('none'),
+  FHIR_AUTH: z.enum(['none', 'sigv4', 'azure', 'google', 'token']).default('none'),
+  /** `token` only: a static bearer token (the local stack hands its job processes one when its API is protected). */
+  FHIR_TOKEN: z.string().min(16, 'FHIR_TOKEN must be at least 16 characters').optional(),
   /** SigV4 only: the region (defaults to AWS_REGION, then the region in a HealthLake host name). */
   FHIR_AWS_REGION: z.string().optional(),
   AWS_REGION: z.string().optional(),
@@ -27,6 +29,11 @@ export async function authFetchFromEnv(env: FhirClientEnv): Promise<FetchFn> {
   switch (env.FHIR_AUTH) {
     case 'none':
       return (url, init) => fetch(url, init);
+    case 'token': {
+      if (!env.FHIR_TOKEN) throw new Error('FHIR_AUTH=token needs FHIR_TOKEN');
+      const token = { token: env.FHIR_TOKEN, expiresOnTimestamp: Number.MAX_SAFE_INTEGER };
+      return bearerFetch({ getToken: async () => token });
+    }
     case 'sigv4': {
       const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
       const region = env.FHIR_AWS_REGION ?? env.AWS_REGION ?? /healthlake\.([a-z0-9-]+)\.amazonaws\.com$/.exec(base.hostname)?.[1];
