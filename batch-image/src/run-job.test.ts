@@ -8,6 +8,7 @@ import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import { MemoryLogger, RecordingStatusSink } from '../../test/support/recorders.js';
 import { tinyNiftiGz } from '../../test/local/nifti-fixture.js';
 import { runJob } from './run-job.js';
+import { runPreprocessing } from './pipeline-step.js';
 
 const session = { patientId: 'P1', sessionDate: '2024-01-01' };
 const request: PreprocessJobRequest = {
@@ -27,8 +28,10 @@ async function setup(inputs: { mri?: Uint8Array | string; pet?: Uint8Array | str
   if (inputs.pet !== undefined) await store.put(request.petKey, inputs.pet);
   const tempRoot = await mkdtemp(path.join(tmpdir(), 'adni-job-tmp-'));
   const status = new RecordingStatusSink();
+  // Tiny fixtures: the step validates and copies (pipeline-step.test.ts runs the full pipeline).
+  const preprocess: Parameters<typeof runJob>[0]['preprocess'] = (input) => runPreprocessing({ ...input, env: { ADNI_PIPELINE: 'validate-only' } });
   const run = (extra: Partial<Parameters<typeof runJob>[0]> = {}) =>
-    runJob({ request, inputStore: store, outputStore: store, status, logger: new MemoryLogger(), tempRoot, jobId: 'j1', ...extra });
+    runJob({ request, inputStore: store, outputStore: store, status, logger: new MemoryLogger(), tempRoot, jobId: 'j1', preprocess, ...extra });
   return { store, status, tempRoot, run };
 }
 

@@ -6,7 +6,7 @@
  * Every output is on the input T1 grid. Outputs are staged in a hidden sibling folder and renamed into
  * place at the end: a failure leaves nothing behind.
  */
-import { writeFile } from 'node:fs/promises';
+import { realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Image } from 'itk-wasm';
 import { ROI_FEATURES_SCHEMA_VERSION, roiFeaturesSchema, type RoiFeatures } from '../domain/roi-features.js';
@@ -119,7 +119,13 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
 
   // 1. Validate everything before heavy work (and before creating any output).
   const { t1, pet, bundle } = await step('read', async () => {
-    const [t1r, petr] = await Promise.all([readNifti(options.mriPath, { expect: 't1', label: 'T1' }), readNifti(options.petPath, { expect: 'pet', label: 'PET' })]);
+    // allSettled: a failed read must not leave the other one running behind the error.
+    // Real paths: itk-wasm mounts the file's folder, so a symlink to elsewhere would not resolve.
+    const [mriPath, petPath] = await Promise.all([options.mriPath, options.petPath].map((p) => realpath(p).catch(() => p)));
+    const [t1s, pets] = await Promise.allSettled([readNifti(mriPath, { expect: 't1', label: 'T1' }), readNifti(petPath, { expect: 'pet', label: 'PET' })]);
+    if (t1s.status === 'rejected') throw t1s.reason;
+    if (pets.status === 'rejected') throw pets.reason;
+    const [t1r, petr] = [t1s.value, pets.value];
     checkRegistrable(t1r.image, 'T1');
     checkRegistrable(petr.image, 'PET');
     const b = await loadTemplateBundle(options.templateDir);

@@ -40,7 +40,8 @@ const request: PreprocessJobRequest = {
   outputBucket: 'local',
   outputPrefix: preprocessedPrefix(session),
 };
-const validEnv: Record<string, string> = { ...jobEnvironment(request), ADNI_STORE: 'local' };
+// Tiny fixtures: the job validates and copies (the full pipeline is tested in test/pipeline).
+const validEnv: Record<string, string> = { ...jobEnvironment(request), ADNI_STORE: 'local', ADNI_PIPELINE: 'validate-only' };
 
 describe('batch entrypoint as a plain Node process', () => {
   it('through tsx: a bad environment exits with the config code, naming the variable, without a stack trace', async () => {

@@ -17,6 +17,9 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     watcherTimings: { debounceMs: 50, stableMs: 150 },
     // FHIR costs a database start per stack; the FHIR tests (test/fhir/local-stack-fhir.test.ts) turn it on.
     fhir: false,
+    // These tests drive the stack's plumbing with tiny fixtures no registration could use: jobs validate
+    // and copy (ADNI_PIPELINE=validate-only); the pipeline itself is tested in test/pipeline.
+    jobEnv: { ADNI_PIPELINE: 'validate-only' },
     ...options,
   });
   return Object.assign(stack, { logger });

@@ -48,28 +48,31 @@ export function register(program: Command): void {
     .option('--reference <region>', `SUVR reference region: ${REFERENCES.join(' | ')}`, 'wholeCerebellum')
     .option('--tracer <name>', `amyloid tracer for Centiloid: ${TRACERS.join(' | ')}`)
     .option('--json', 'print one JSON summary on stdout')
-    .action(async (raw: Record<string, unknown>) => {
-      const options = parsePreprocessOptions(raw);
-      const [{ preprocess }, { resolveTemplateDir }, { localDataLayout }] = await Promise.all([
-        import('../../../shared/pipeline/preprocess.js'),
-        import('../../../shared/pipeline/steps/default-template.js'),
-        import('../../../providers/local/data-dir.js'),
-      ]);
-      const template = await resolveTemplateDir({ templateDir: options.templateDir, dataDir: localDataLayout().dataDir });
-      const result = await preprocess({
-        mriPath: options.mri,
-        petPath: options.pet,
-        outDir: options.out,
-        templateDir: template.dir,
-        reference: options.reference,
-        tracer: options.tracer,
-        onStep: options.json ? undefined : (s) => process.stderr.write(`adni preprocess: ${s}\n`),
-      });
-      if (options.json) {
-        const summary = { ok: true, outDir: result.outDir, template: { dir: template.dir, source: template.source }, outputs: result.outputs, timingsMs: result.timingsMs, qc: result.qc, global: result.features.global };
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
-      } else {
-        console.log(`wrote ${Object.keys(result.outputs).length} outputs to ${result.outDir} in ${(result.timingsMs.total / 1000).toFixed(1)} s`);
-      }
-    });
+    .action(run);
+}
+
+/** The command's action: validate options, resolve the template, run the pipeline, report. */
+async function run(raw: Record<string, unknown>): Promise<void> {
+  const options = parsePreprocessOptions(raw);
+  const [{ preprocess }, { resolveTemplateDir }, { localDataLayout }] = await Promise.all([
+    import('../../../shared/pipeline/preprocess.js'),
+    import('../../../shared/pipeline/steps/default-template.js'),
+    import('../../../providers/local/data-dir.js'),
+  ]);
+  const template = await resolveTemplateDir({ templateDir: options.templateDir, dataDir: localDataLayout().dataDir });
+  const result = await preprocess({
+    mriPath: options.mri,
+    petPath: options.pet,
+    outDir: options.out,
+    templateDir: template.dir,
+    reference: options.reference,
+    tracer: options.tracer,
+    onStep: options.json ? undefined : (s) => process.stderr.write(`adni preprocess: ${s}\n`),
+  });
+  if (options.json) {
+    const summary = { ok: true, outDir: result.outDir, template: { dir: template.dir, source: template.source }, outputs: result.outputs, timingsMs: result.timingsMs, qc: result.qc, global: result.features.global };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    console.log(`wrote ${Object.keys(result.outputs).length} outputs to ${result.outDir} in ${(result.timingsMs.total / 1000).toFixed(1)} s`);
+  }
 }

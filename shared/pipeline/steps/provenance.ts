@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Checksum and size of one input file. */
 export interface FileDigest {
@@ -33,14 +34,26 @@ const LIBRARIES = ['itk-wasm', '@itk-wasm/elastix', '@itk-wasm/image-io', 'zod']
  * libraryVersions() // { node: '20.19.0', 'itk-wasm': '1.0.0-b.201', ... }
  */
 export function libraryVersions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
   const out: Record<string, string> = { node: process.versions.node };
-  for (const name of LIBRARIES) {
-    try {
-      out[name] = (require(`${name}/package.json`) as { version: string }).version;
-    } catch {
-      out[name] = 'unknown';
+  for (const name of LIBRARIES) out[name] = packageVersion(name) ?? 'unknown';
+  return out;
+}
+
+// Packages' `exports` often hide package.json from require(): look for node_modules/<name> upwards
+// from this module and from the working directory (bundled builds live elsewhere) and read the file.
+function packageVersion(name: string): string | undefined {
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const file = join(dir, 'node_modules', name, 'package.json');
+      if (existsSync(file)) {
+        try {
+          return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version;
+        } catch {
+          return undefined;
+        }
+      }
+      if (dirname(dir) === dir) break;
     }
   }
-  return out;
+  return undefined;
 }

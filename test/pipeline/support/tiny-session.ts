@@ -7,6 +7,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeNifti1 } from '../../../shared/pipeline/io/encode-nifti.js';
+import type { RegistrationSettings } from '../../../shared/pipeline/preprocess.js';
+
+/** Few iterations and samples: the tiny session tests paths and contracts, not accuracy. */
+export const FAST_REGISTRATION: Partial<RegistrationSettings> = {
+  affine: { resolutions: 2, iterations: 30, samples: 800 },
+  bspline: { resolutions: 1, iterations: 15, samples: 800, finalGridSpacingMm: 32 },
+  rigid: { resolutions: 2, iterations: 30, samples: 800 },
+  frames: { resolutions: 1, iterations: 20, samples: 800 },
+};
 
 const N = 32;
 const SP = 3;
