@@ -1,6 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { handle, type APIGatewayProxyResult, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { createApiApp } from '../../shared/api/app.js';
+import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import { HttpApiEnvSchema, loadConfig } from '../../providers/aws/config.js';
 import { PowertoolsLoggerPort } from '../../providers/aws/observability.js';
 import { S3ObjectStore } from '../../providers/aws/s3-object-store.js';
@@ -45,6 +46,8 @@ export function httpApiDepsFromEnv(env: Record<string, string | undefined> = pro
     // The dashboard's GET /outputs reads (and presigns GETs of) the preprocessed bucket.
     outputs: new S3ObjectStore({ bucket: config.ADNI_PREPROCESSED_BUCKET }),
     logger: new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' })),
+    // Patient status and timeline from HealthLake (FHIR_BASE_URL, FHIR_AUTH=sigv4) when configured.
+    fhir: fhirStoreFromEnvIfSet(env),
   };
 }
 

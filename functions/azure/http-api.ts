@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Hono } from 'hono';
 import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
+import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import type { Logger } from '../../shared/ports/observability.js';
 import { AzureHttpEnvSchema, loadConfig } from '../../providers/azure/config.js';
 import { JsonConsoleLogger } from '../../providers/azure/observability.js';
@@ -54,5 +55,7 @@ export async function azureHttpDepsFromEnv(env: Record<string, string | undefine
       new DefaultAzureCredential(),
     ),
     logger: new JsonConsoleLogger('http-api'),
+    // Patient status and timeline from Azure Health Data Services (FHIR_BASE_URL, FHIR_AUTH=azure) when configured.
+    fhir: fhirStoreFromEnvIfSet(env),
   };
 }

@@ -1,6 +1,7 @@
 import type { Request as ExpressRequest, Response as ExpressResponse } from 'express';
 import type { Hono } from 'hono';
 import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
+import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import type { Logger } from '../../shared/ports/observability.js';
 import { GcpHttpEnvSchema, loadConfig } from '../../providers/gcp/config.js';
 import { CloudLoggingLogger } from '../../providers/gcp/observability.js';
@@ -50,5 +51,10 @@ export function createGcpHttpHandler(makeDeps: () => ApiDeps | Promise<ApiDeps>,
 export async function gcpHttpDepsFromEnv(env: Record<string, string | undefined> = process.env): Promise<ApiDeps> {
   const config = loadConfig(GcpHttpEnvSchema, env);
   const [{ Storage }, { GcsObjectStore }] = await Promise.all([import('@google-cloud/storage'), import('../../providers/gcp/gcs-object-store.js')]);
-  return { store: new GcsObjectStore({ storage: new Storage(), bucket: config.ADNI_GCS_BUCKET }), logger: new CloudLoggingLogger('http-api') };
+  return {
+    store: new GcsObjectStore({ storage: new Storage(), bucket: config.ADNI_GCS_BUCKET }),
+    logger: new CloudLoggingLogger('http-api'),
+    // Patient status and timeline from the Cloud Healthcare API (FHIR_BASE_URL, FHIR_AUTH=google) when configured.
+    fhir: fhirStoreFromEnvIfSet(env),
+  };
 }
