@@ -11,6 +11,7 @@ import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
 import { memoryFhirStore } from '../fhir/memory-store.js';
 import { MemoryLogger } from '../support/recorders.js';
 import { startTestIssuer, type TestIssuer } from './oidc-issuer.js';
+import { routeTable } from './route-table.js';
 
 let issuer: TestIssuer;
 let app: Hono;
@@ -28,14 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => issuer?.close());
 
-/** Every route the app registered (middleware excluded), with its parameters filled in. */
-function registeredRoutes(target: Hono): { method: string; path: string }[] {
-  const seen = new Set<string>();
-  return target.routes
-    .filter((r) => r.method !== 'ALL')
-    .map((r) => ({ method: r.method, path: r.path.replace(/:patient_id|:patient/g, 'P001').replace(/:session_date|:session/g, '2024-01-01').replace(/:[a-z_]+/g, 'x').replace(/\*/g, 'x') }))
-    .filter((r) => !seen.has(`${r.method} ${r.path}`) && seen.add(`${r.method} ${r.path}`));
-}
+const registeredRoutes = (target: Hono) => routeTable(target, { patient: 'P001', session: '2024-01-01' });
 
 const call = (method: string, url: string, headers: Record<string, string> = {}, body?: unknown) =>
   app.request(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
