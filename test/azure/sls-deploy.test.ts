@@ -4,6 +4,7 @@ import { deployAzure, type AzureDeployOptions } from '../../providers/azure/sls/
 import { readAzureSettings } from '../../providers/azure/sls/settings.js';
 import { hasOpenssl, startLoopback, type Loopback, type RecordedRequest } from './loopback.js';
 import { StaticTokenCredential } from './static-token-credential.js';
+import { createFakeArm } from './fake-arm.js';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 
@@ -30,24 +31,8 @@ const settings = readAzureSettings({
 const templates = azureTemplates(settings);
 const zip = Buffer.from('PK-fake-zip-bytes');
 
-/** ARM answers as it does for a finished deployment; `failOn` makes one path answer 403 like a missing role. */
-let failOn: RegExp | undefined;
+const fakeArm = createFakeArm();
 let arm: Loopback;
-const armHandler = (r: RecordedRequest) => {
-  const path = r.url.split('?')[0];
-  if (failOn?.test(path)) {
-    return { status: 403, body: { error: { code: 'AuthorizationFailed', message: 'The client does not have authorization to perform action Microsoft.Resources/deployments/write' } } };
-  }
-  if (r.method === 'POST' && path === '/api/publish') return { status: 202, body: '' };
-  if (r.method === 'PUT' && /\/resourcegroups\/[^/]+$/i.test(path)) {
-    return { status: 200, body: { id: path, name: path.split('/').pop(), location: r.json.location, properties: { provisioningState: 'Succeeded' } } };
-  }
-  if (r.method === 'PUT' && path.includes('/providers/Microsoft.Resources/deployments/')) {
-    const outputs = path.endsWith('-infrastructure') ? { functionAppUrl: { type: 'String', value: 'https://adni-progression-ci-fn.azurewebsites.net' } } : {};
-    return { status: 201, body: { id: path, name: path.split('/').pop(), properties: { provisioningState: 'Succeeded', mode: 'Incremental', outputs } } };
-  }
-  return { status: 404, body: { error: { code: 'NotFound', message: path } } };
-};
 
 const options = (): AzureDeployOptions => ({
   settings,
@@ -75,14 +60,14 @@ describe('the prediction endpoint without `gpu:`', () => {
 
 describe.skipIf(!hasOpenssl())('Azure deploy through the real ARM SDK (loopback ARM + SCM over TLS; needs openssl)', () => {
   beforeAll(async () => {
-    arm = await startLoopback(armHandler, { tls: true });
+    arm = await startLoopback(fakeArm.handler, { tls: true });
   });
   afterAll(async () => arm?.close());
 
   it('creates the resource group, deploys the infrastructure, zip-deploys the code, then the Event Grid subscription', async () => {
     // Prepare
     arm.requests.length = 0;
-    failOn = undefined;
+    fakeArm.failOn(undefined);
     const progress: string[] = [];
     // Act
     const result = await deployAzure({ ...options(), log: (m) => progress.push(m) });
@@ -109,7 +94,7 @@ describe.skipIf(!hasOpenssl())('Azure deploy through the real ARM SDK (loopback 
   it('is idempotent: a second deploy makes the same create-or-update calls with the same bodies', async () => {
     // Prepare
     arm.requests.length = 0;
-    failOn = undefined;
+    fakeArm.failOn(undefined);
     await deployAzure(options());
     const first = arm.requests.map((r) => [r.method, r.url, r.body]);
     arm.requests.length = 0;
@@ -122,7 +107,7 @@ describe.skipIf(!hasOpenssl())('Azure deploy through the real ARM SDK (loopback 
   it('a refused deployment stops before the code is pushed, with a one-line reason', async () => {
     // Prepare
     arm.requests.length = 0;
-    failOn = /deployments\/adni-progression-ci-infrastructure$/;
+    fakeArm.failOn(/deployments\/adni-progression-ci-infrastructure$/);
     // Act
     const error = await deployAzure(options()).catch((e: Error) => e);
     // Assess

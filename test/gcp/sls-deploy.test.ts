@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployGcp, mergeBindings, type GcpEndpoints } from '../../providers/gcp/sls/deploy.js';
 import { gcpPlan } from '../../providers/gcp/sls/plan.js';
 import { readGcpSettings } from '../../providers/gcp/sls/settings.js';
-import { startLoopback, type Loopback, type RecordedRequest } from '../azure/loopback.js';
+import { startFakeGoogleApis, type FakeGoogleApis } from './fake-google-apis.js';
 
 /** The resolved settings serverless.yml produces for `--stage ci` (the package test covers the YAML itself). */
 const settings = readGcpSettings({
@@ -28,47 +28,7 @@ const settings = readGcpSettings({
 const plan = gcpPlan(settings, 'gcp-source.zip');
 const zip = Buffer.from('PK-source-zip');
 
-/**
- * A stateful stand-in for the Google APIs on one loopback port: resources by path (404 until created),
- * operations that finish on their first poll, IAM policies per resource, and the signed upload URL.
- */
-const resources = new Map<string, unknown>();
-const policies = new Map<string, any>();
-const uploads: string[] = [];
-let failPath: RegExp | undefined;
-let api: Loopback;
-function googleApi(r: RecordedRequest) {
-  const [path, query = ''] = r.url.split('?');
-  if (failPath?.test(path)) return { status: 403, body: { error: { code: 403, status: 'PERMISSION_DENIED', message: 'Permission denied on resource' } } };
-  const iam = path.match(/^(.*?)(?::getIamPolicy|:setIamPolicy|\/iam)$/);
-  if (iam) {
-    const resource = iam[1];
-    if (r.method === 'GET' || path.endsWith(':getIamPolicy')) return { status: 200, body: policies.get(resource) ?? { etag: 'BwY=' } };
-    policies.set(resource, r.method === 'PUT' ? r.json : r.json.policy);
-    return { status: 200, body: policies.get(resource) };
-  }
-  if (path.endsWith('functions:generateUploadUrl')) {
-    return { status: 200, body: { uploadUrl: `${api.url}/signed-upload/source.zip`, storageSource: { bucket: 'gcf-v2-uploads', object: 'source.zip' } } };
-  }
-  if (path.startsWith('/signed-upload/')) {
-    uploads.push(r.body);
-    return { status: 200, body: '' };
-  }
-  if (path === '/storage/v1/projects/adni-progression-dev/serviceAccount') return { status: 200, body: { email_address: 'service-123@gs-project-accounts.iam.gserviceaccount.com' } };
-  if (/\/operations\//.test(path)) return { status: 200, body: { name: path.replace(/^\/v2\//, ''), done: true, response: {} } };
-  if (r.method === 'GET') return resources.has(path) ? { status: 200, body: resources.get(path) } : { status: 404, body: { error: { code: 404, message: 'not found' } } };
-  // Creates (POST collection?id=) and updates (PATCH resource): remember, answer like each API does.
-  const id = new URLSearchParams(query);
-  const created =
-    path === '/v1/projects/adni-progression-dev/serviceAccounts' ? `${path}/${r.json.accountId}@adni-progression-dev.iam.gserviceaccount.com`
-    : path === '/storage/v1/b' ? `${path}/${r.json.name}`
-    : r.method === 'POST' ? `${path}/${id.get('jobId') ?? id.get('serviceId') ?? id.get('functionId')}`
-    : path;
-  resources.set(created, r.json);
-  if (path.startsWith('/v2/')) return { status: 200, body: { name: 'projects/adni-progression-dev/locations/europe-west4/operations/op-1' } };
-  return { status: 200, body: r.json };
-}
-
+let api: FakeGoogleApis;
 const endpoints = (): GcpEndpoints => ({ iam: api.url, storage: api.url, run: api.url, functions: api.url, resourceManager: api.url });
 const deploy = () => deployGcp({ plan, zip, accessToken: async () => 'gcp-token', log: () => {}, endpoints: endpoints(), pollMs: 0 });
 const writes = () => api.requests.filter((r) => r.method !== 'GET' && !r.url.includes(':getIamPolicy')).map((r) => `${r.method} ${r.url.split('?')[0]}`);
@@ -86,7 +46,7 @@ describe('the prediction service without `gpu:`', () => {
 
 describe('Google Cloud deploy through the REST APIs (one loopback server stands in for all of them)', () => {
   beforeAll(async () => {
-    api = await startLoopback(googleApi);
+    api = await startFakeGoogleApis({ project: 'adni-progression-dev' });
   });
   afterAll(async () => api?.close());
 
@@ -106,15 +66,15 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
       'POST /v2/projects/adni-progression-dev/locations/europe-west4/functions',
       'POST /v2/projects/adni-progression-dev/locations/europe-west4/services',
     ]);
-    expect(uploads).toEqual([zip.toString('utf8')]);
-    const fn = resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-on-upload') as any;
+    expect(api.uploads).toEqual([{ length: zip.length, contentType: 'application/zip' }]);
+    const fn = api.resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-on-upload') as any;
     expect(fn.buildConfig.source).toEqual({ storageSource: { bucket: 'gcf-v2-uploads', object: 'source.zip' } });
     expect(fn.eventTrigger.eventType).toBe('google.cloud.storage.object.v1.finalized');
-    expect(policies.get('/storage/v1/b/adni-progression-raw-ci').bindings).toContainEqual({
+    expect(api.policies.get('/storage/v1/b/adni-progression-raw-ci').bindings).toContainEqual({
       role: 'roles/storage.objectUser',
       members: ['serviceAccount:adni-upload-ci@adni-progression-dev.iam.gserviceaccount.com'],
     });
-    expect(policies.get('/v1/projects/adni-progression-dev').bindings).toContainEqual({
+    expect(api.policies.get('/v1/projects/adni-progression-dev').bindings).toContainEqual({
       role: 'roles/pubsub.publisher',
       members: ['serviceAccount:service-123@gs-project-accounts.iam.gserviceaccount.com'],
     });
@@ -142,12 +102,12 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
 
   it('a refused call stops the deploy with a one-line reason naming the step', async () => {
     // Prepare
-    resources.clear();
-    policies.clear();
-    failPath = /^\/v2\/projects\/adni-progression-dev\/locations\/europe-west4\/jobs/;
+    api.resources.clear();
+    api.policies.clear();
+    api.failPath = /^\/v2\/projects\/adni-progression-dev\/locations\/europe-west4\/jobs/;
     // Act
     const error = await deploy().catch((e: Error) => e);
-    failPath = undefined;
+    api.failPath = undefined;
     // Assess
     expect((error as Error).message).toBe('Google Cloud deploy failed at Cloud Run job adni-progression-ci-preprocess (read): 403 PERMISSION_DENIED Permission denied on resource');
   });

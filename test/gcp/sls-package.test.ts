@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GcpHttpEnvSchema, GcpUploadEnvSchema } from '../../providers/gcp/config.js';
 import type { GcpPlan, GcpPlanStep } from '../../providers/gcp/sls/plan.js';
 import { GCP_ARTIFACTS } from '../../providers/gcp/sls/plugin.js';
+import { startFakeGoogleApis } from './fake-google-apis.js';
 
 /**
  * `serverless package` of providers/gcp/serverless.yml runs once for this file (offline: no Google account,
@@ -268,6 +269,31 @@ describe('IAM (least privilege)', () => {
 });
 
 describe('serverless deploy', () => {
+  it('applies the packaged plan against stand-in Google APIs: every resource created, the packaged zip uploaded', async () => {
+    // Prepare: one loopback server for all the APIs, a ready access token (no ADC lookup).
+    const google = await startFakeGoogleApis({ project: 'adni-progression-dev', immediateOperations: true });
+    try {
+      // Act: the real CLI, reusing the artifacts above.
+      const run = await promisify(execFile)(process.execPath, [sls, 'deploy', '--stage', 'ci', '--package', outDir], {
+        cwd: serviceDir,
+        env: env({ ADNI_GCP_API_ENDPOINT: google.url, GOOGLE_OAUTH_ACCESS_TOKEN: 'cli-token' }),
+        timeout: 90_000,
+      });
+      // Assess
+      const output = run.stdout + run.stderr;
+      expect(output).toContain('Google Cloud: deployed adni-progression (ci) to adni-progression-dev / europe-west4');
+      const creates = google.requests.filter((r) => r.method === 'POST' && /(serviceAccounts|\/b|jobs|functions|services)$/.test(r.url.split('?')[0]));
+      expect(creates).toHaveLength(5 + 2 + 1 + 2 + 1);
+      const zipBytes = (await readFile(path.join(outDir, GCP_ARTIFACTS.zip))).length;
+      expect(google.uploads).toEqual([{ length: zipBytes, contentType: 'application/zip' }]);
+      const job = google.resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-preprocess');
+      expect(job).toEqual(steps('cloudRunJob')[0].body);
+      for (const r of google.requests.filter((x) => !x.url.startsWith('/signed-upload/'))) expect(r.headers.authorization).toBe('Bearer cli-token');
+    } finally {
+      await google.close();
+    }
+  }, 100_000);
+
   it('without credentials fails with one readable line and no stack trace', () => {
     const run = spawnSync(process.execPath, [sls, 'deploy', '--stage', 'ci', '--package', outDir], { cwd: serviceDir, env: env(), encoding: 'utf8', timeout: 90_000 });
     const output = run.stdout + run.stderr;

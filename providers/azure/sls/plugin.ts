@@ -144,6 +144,9 @@ export class AzureServerlessPlugin {
       events: await read(AZURE_ARTIFACTS.eventsTemplate),
       zip: await readFile(path.join(outDir, AZURE_ARTIFACTS.zip)),
       log: (m) => this.utils.log.notice(m),
+      // Stand-in servers (tests); unset in real deployments. Trust their certificate with NODE_EXTRA_CA_CERTS.
+      armEndpoint: process.env.ADNI_AZURE_ARM_ENDPOINT || undefined,
+      scmBaseUrl: process.env.ADNI_AZURE_SCM_URL || undefined,
     });
     this.utils.log.success(`Azure: deployed ${s.service} (${s.stage}) to resource group ${s.provider.resourceGroup}`);
   }

@@ -114,10 +114,15 @@ export class GcpServerlessPlugin {
     const outDir = this.outDir();
     const plan = JSON.parse(await readFile(path.join(outDir, GCP_ARTIFACTS.plan), 'utf8')) as GcpPlan;
     const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+    // One base URL for every Google API: stand-in servers (tests, emulators); unset in real deployments.
+    const endpoint = process.env.ADNI_GCP_API_ENDPOINT;
     await deployGcp({
       plan,
       zip: await readFile(path.join(outDir, GCP_ARTIFACTS.zip)),
+      endpoints: endpoint ? { iam: endpoint, storage: endpoint, run: endpoint, functions: endpoint, resourceManager: endpoint } : undefined,
       accessToken: async () => {
+        // A ready token wins (as Terraform's google provider reads it: CI with `gcloud auth print-access-token`).
+        if (process.env.GOOGLE_OAUTH_ACCESS_TOKEN) return process.env.GOOGLE_OAUTH_ACCESS_TOKEN;
         try {
           const token = await auth.getAccessToken();
           if (!token) throw new Error('empty token');
