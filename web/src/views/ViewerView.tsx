@@ -44,6 +44,18 @@ function hsl(h: number, s: number, l: number): [number, number, number] {
   return [Math.round(255 * f(0)), Math.round(255 * f(8)), Math.round(255 * f(4))];
 }
 
+/**
+ * The readout for one position: atlas region name (from the label table) and PET SUVR.
+ *
+ * @example
+ * describeLocation(['', 'Hippocampus_L'], 1, 1.234) // 'Region: Hippocampus_L · SUVR 1.23'
+ */
+export function describeLocation(labels: readonly string[] | undefined, label: number, suvr?: number): string {
+  const index = Math.round(label);
+  const name = index > 0 ? labels?.[index] || `label ${index}` : 'no atlas region';
+  return `Region: ${name}${suvr !== undefined && Number.isFinite(suvr) ? ` · SUVR ${suvr.toFixed(2)}` : ''}`;
+}
+
 type SliceView = 'multiplanar' | 'axial' | 'coronal' | 'sagittal';
 const SLICE_TYPES: Record<SliceView, number> = { axial: 0, coronal: 1, sagittal: 2, multiplanar: 3 };
 
@@ -107,16 +119,14 @@ function NiiVuePanel({ layers }: { layers: Layers }) {
         const mm = nv.frac2mm(frac, 0, true);
         const atlas = nv.volumes[atlasIndex];
         const vox = atlas.mm2vox(Array.from(mm) as number[]);
-        const label = Math.round(atlas.getValue(vox[0], vox[1], vox[2]));
-        const name = label > 0 ? (atlas.colormapLabel?.labels?.[label] ?? `label ${label}`) : 'no atlas region';
-        let suvr = '';
+        const label = atlas.getValue(vox[0], vox[1], vox[2]);
+        let suvr: number | undefined;
         if (petIndex >= 0) {
           const pet = nv.volumes[petIndex];
           const pv = pet.mm2vox(Array.from(mm) as number[]);
-          const value = pet.getValue(pv[0], pv[1], pv[2]);
-          if (Number.isFinite(value)) suvr = ` · SUVR ${value.toFixed(2)}`;
+          suvr = pet.getValue(pv[0], pv[1], pv[2]);
         }
-        setHover(`Region: ${name}${suvr}`);
+        setHover(describeLocation(atlas.colormapLabel?.labels, label, suvr));
       } catch {
         // A position between slices or before the volumes are ready: nothing to name.
       }
@@ -147,6 +157,12 @@ function NiiVuePanel({ layers }: { layers: Layers }) {
           setPetRange([Number((pet.cal_min ?? 0).toFixed(2)), Number((pet.cal_max ?? 0).toFixed(2))]);
         }
         nv.setSliceType(SLICE_TYPES.multiplanar);
+        // The crosshair (clicks, and the keys H/L, J/K, Ctrl+U/D) names its region too: keyboard users get the readout.
+        nv.onLocationChange = (location: unknown) => {
+          const values = (location as { values?: { value: number }[] }).values ?? [];
+          if (atlasIndex < 0 || !values[atlasIndex]) return;
+          setHover(describeLocation(nv.volumes[atlasIndex].colormapLabel?.labels, values[atlasIndex].value, petIndex >= 0 ? values[petIndex]?.value : undefined));
+        };
         element.addEventListener('mousemove', onMove);
         element.dataset.loaded = 'true';
         setState({ status: 'ready' });
@@ -196,7 +212,7 @@ function NiiVuePanel({ layers }: { layers: Layers }) {
       {state.status === 'loading' && <Loading what="images" />}
       {state.status === 'error' && <ErrorState error={state.error} title="The images could not be displayed" />}
       <div className="canvas-wrap">
-        <canvas ref={canvas} data-testid="niivue-canvas" tabIndex={0} aria-label="Brain MRI with atlas and PET SUVR overlays; arrow keys move between slices" />
+        <canvas ref={canvas} data-testid="niivue-canvas" tabIndex={0} aria-label="Brain MRI with atlas and PET SUVR overlays. Keys H and L, J and K, Ctrl+U and Ctrl+D move the crosshair; the region under it is read out below the image." />
       </div>
       <p className="hover-readout" aria-live="polite" data-testid="hover-readout">
         {hover}
