@@ -8,7 +8,7 @@
 export const PROJECT_FHIR_BASE = 'https://adni-progression.example.org/fhir';
 
 export const SYSTEMS = {
-  /** Patient.identifier: the `patient_id` of upload keys and the API (ADNI RID for imported data). */
+  /** Patient.identifier: the `patient_id` of upload keys and the API (ADNI PTID for imported data, RID without one). */
   patientId: `${PROJECT_FHIR_BASE}/sid/patient-id`,
   /** Observation.identifier: `{patient_id}/{date}/{measure}`. */
   observationId: `${PROJECT_FHIR_BASE}/sid/observation-id`,

@@ -280,19 +280,29 @@ export class PostgresFhirRepository extends FhirRepository<SqlClient> {
     const version = (existing?.version ?? 0) + 1;
     const at = this.now().toISOString();
     const content = ordered({ ...resource, meta: { ...resource.meta, versionId: String(version), lastUpdated: at } }) as WithId<T>;
-    const json = JSON.stringify(content);
-    await tx.query(
-      `INSERT INTO fhir_resource (resource_type, id, version, last_updated, deleted, content) VALUES ($1, $2, $3, $4, false, $5::jsonb)
-       ON CONFLICT (resource_type, id) DO UPDATE SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
-         deleted = false, content = EXCLUDED.content`,
-      [content.resourceType, content.id, version, at, json],
-    );
-    await tx.query(
-      'INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, content) VALUES ($1, $2, $3, $4, false, $5::jsonb)',
-      [content.resourceType, content.id, version, at, json],
-    );
-    if (existing) await this.clearSearchRows(tx, content.resourceType, content.id);
-    await this.insertSearchRows(tx, content);
+    // One statement for the row, its history entry and its search values: on PGlite every statement is a
+    // round trip through the WASM engine, and a write used to take a dozen of them.
+    const params: unknown[] = [content.resourceType, content.id, version, at, JSON.stringify(content)];
+    const parts = [
+      `r AS (INSERT INTO fhir_resource (resource_type, id, version, last_updated, deleted, content) VALUES ($1, $2, $3, $4, false, $5::jsonb)
+         ON CONFLICT (resource_type, id) DO UPDATE SET version = EXCLUDED.version, last_updated = EXCLUDED.last_updated,
+           deleted = false, content = EXCLUDED.content)`,
+      `h AS (INSERT INTO fhir_history (resource_type, id, version, last_updated, deleted, content) VALUES ($1, $2, $3, $4, false, $5::jsonb))`,
+    ];
+    // A DELETE and an INSERT on one table in one statement: the DELETE sees the rows from before the statement
+    // only, so it removes the old values and never the new ones.
+    if (existing) SEARCH_TABLES.forEach((table, i) => parts.push(`d${i} AS (DELETE FROM ${table} WHERE resource_type = $1 AND id = $2)`));
+    const values = extractSearchValues(content);
+    const insert = (name: string, table: string, columns: string[], rows: unknown[][]) => {
+      if (rows.length === 0) return;
+      const tuples = rows.map((row) => `($1, $2, ${row.map((value) => (params.push(value), `$${params.length}`)).join(', ')})`);
+      parts.push(`${name} AS (INSERT INTO ${table} (resource_type, id, ${columns.join(', ')}) VALUES ${tuples.join(', ')})`);
+    };
+    insert('it', 'fhir_token', ['code', 'system', 'value'], values.token.map((t) => [t.code, t.system, t.value]));
+    insert('ir', 'fhir_reference', ['code', 'target'], values.reference.map((r) => [r.code, r.target]));
+    insert('id_', 'fhir_date', ['code', 'start_at', 'end_at'], values.date.map((d) => [d.code, d.start, d.end]));
+    insert('is_', 'fhir_string', ['code', 'value'], values.string.map((v) => [v.code, v.value]));
+    await tx.query(`WITH ${parts.join(',\n')} SELECT 1`, params);
     return content;
   }
 
@@ -301,28 +311,6 @@ export class PostgresFhirRepository extends FhirRepository<SqlClient> {
       await tx.query(`DELETE FROM ${table} WHERE resource_type = $1 AND id = $2`, [resourceType, id]);
     }
   }
-
-  private async insertSearchRows(tx: SqlClient, resource: WithId<Resource>): Promise<void> {
-    const values = extractSearchValues(resource);
-    const key = [resource.resourceType, resource.id];
-    await insertMany(tx, 'fhir_token', ['code', 'system', 'value'], values.token.map((t) => [t.code, t.system, t.value]), key);
-    await insertMany(tx, 'fhir_reference', ['code', 'target'], values.reference.map((r) => [r.code, r.target]), key);
-    await insertMany(tx, 'fhir_date', ['code', 'start_at', 'end_at'], values.date.map((d) => [d.code, d.start, d.end]), key);
-    await insertMany(tx, 'fhir_string', ['code', 'value'], values.string.map((s) => [s.code, s.value]), key);
-  }
-}
-
-async function insertMany(tx: SqlClient, table: string, columns: string[], rows: unknown[][], key: unknown[]): Promise<void> {
-  if (rows.length === 0) return;
-  const params: unknown[] = [...key];
-  const tuples = rows.map((row) => {
-    const slots = row.map((value) => {
-      params.push(value);
-      return `$${params.length}`;
-    });
-    return `($1, $2, ${slots.join(', ')})`;
-  });
-  await tx.query(`INSERT INTO ${table} (resource_type, id, ${columns.join(', ')}) VALUES ${tuples.join(', ')}`, params);
 }
 
 /** Equal apart from `meta.versionId`/`meta.lastUpdated`, which the server sets. */
