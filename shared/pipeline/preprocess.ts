@@ -47,7 +47,9 @@ export const DEFAULT_REGISTRATION: RegistrationSettings = {
   spacingMm: 2,
   affine: { resolutions: 3, iterations: 150, samples: 2048 },
   bspline: { resolutions: 3, iterations: 100, samples: 2048, finalGridSpacingMm: 16 },
-  rigid: { resolutions: 3, iterations: 100, samples: 2048 },
+  // PET→T1 runs beside the (longer) template registration, so its extra accuracy costs no wall time:
+  // on the phantom, 100 iterations × 2048 samples left ~0.4 mm of error and ±2 % left/right SUVR bias.
+  rigid: { resolutions: 3, iterations: 250, samples: 4096 },
   frames: { resolutions: 2, iterations: 100, samples: 2048 },
 };
 
