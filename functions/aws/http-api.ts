@@ -1,6 +1,7 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { handle, type APIGatewayProxyResult, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { createApiApp } from '../../shared/api/app.js';
+import { withCloudGuards } from '../../shared/auth/cloud-guards.js';
 import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import { HttpApiEnvSchema, loadConfig } from '../../providers/aws/config.js';
 import { PowertoolsLoggerPort } from '../../providers/aws/observability.js';
@@ -52,4 +53,5 @@ export function httpApiDepsFromEnv(env: Record<string, string | undefined> = pro
 }
 
 /** The Lambda entry point (serverless.yml: `functions/aws/http-api.handler`). */
-export const handler = createHttpApiHandler(() => httpApiDepsFromEnv());
+// Fails closed: without AUTH_* the function answers 500 misconfigured (the API Gateway JWT authorizer is the first check, this the second).
+export const handler = createHttpApiHandler(() => withCloudGuards(httpApiDepsFromEnv(), process.env));

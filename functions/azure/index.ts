@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+import { withCloudGuards } from '../../shared/auth/cloud-guards.js';
 import { azureHttpDepsFromEnv, createAzureHttpHandler } from './http-api.js';
 import { AZURE_HTTP_ROUTES } from './routes.js';
 import { azureUploadDepsFromEnv, createAzureUploadHandlers } from './upload-trigger.js';
@@ -23,7 +24,8 @@ if (process.env.ADNI_AZURE_BLOB_TRIGGER === '1') {
   });
 }
 
-const api = createAzureHttpHandler(() => azureHttpDepsFromEnv(process.env));
+// Fails closed: without AUTH_* (the Entra ID app registration) the API answers 500 misconfigured, never open.
+const api = createAzureHttpHandler(async () => withCloudGuards(await azureHttpDepsFromEnv(process.env), process.env));
 for (const r of AZURE_HTTP_ROUTES) {
   // Anonymous at the Functions level: the API answers for itself (and Easy Auth / APIM can sit in front).
   app.http(r.name, { route: r.route, methods: [...r.methods, 'OPTIONS'], authLevel: 'anonymous', handler: api });

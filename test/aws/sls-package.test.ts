@@ -236,6 +236,28 @@ describe('HTTP API', () => {
   });
 });
 
+describe('HTTP API sign-in (issue 8)', () => {
+  it('every route but GET /health needs a Cognito JWT with its scope, and the app gets the same issuer to check again', () => {
+    // Prepare
+    const routes = resources('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const authorizer = resources('AWS::ApiGatewayV2::Authorizer').map(([, r]) => r.Properties)[0];
+    // Act
+    const open = routes.filter((r) => r.AuthorizationType !== 'JWT').map((r) => r.RouteKey);
+    const scopes = Object.fromEntries(routes.filter((r) => r.AuthorizationType === 'JWT').map((r) => [r.RouteKey, r.AuthorizationScopes]));
+    // Assess
+    expect(open).toEqual(['GET /health']);
+    expect(authorizer).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+    expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain('ApiUserPool');
+    expect(scopes['POST /predict-progression']).toEqual(['adni/predict']);
+    expect(scopes['POST /uploads']).toEqual(['adni/upload']);
+    expect(scopes['GET /patients']).toEqual(['adni/read:patients']);
+    expect(resource('ApiUserPool').Properties.AdminCreateUserConfig.AllowAdminCreateUserOnly).toBe(true);
+    expect(resource('ApiUserPoolClient').Properties.GenerateSecret).toBe(false);
+    const httpApi = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler?.includes('http-api'))!;
+    expect(Object.keys(httpApi.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_SCOPE_PREFIX']));
+  });
+});
+
 describe('dashboard hosting (S3 + CloudFront)', () => {
   const config = () => resource('WebDistribution').Properties.DistributionConfig;
 
