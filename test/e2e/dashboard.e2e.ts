@@ -12,6 +12,7 @@ import type { PatientHistorySource } from '../../shared/model/patient-history.js
 import { createPredictor } from '../../shared/model/predictor.js';
 import { createRoiFeaturesReader } from '../../shared/model/roi-features-reader.js';
 import { generatePhantom, writePhantom } from '../../shared/pipeline/phantom/index.js';
+import { MemoryLogger } from '../support/recorders.js';
 import { CHROMIUM_FLAGS, findChromium } from './support/chromium.js';
 import { DEMO_PATIENT, DEMO_VISITS, seedDemoPatient } from './support/demo-patient.js';
 
@@ -26,6 +27,8 @@ describe('clinician dashboard in Chromium', () => {
   let page: Page;
   let phantom: { mri: string; pet: string };
   const consoleErrors: string[] = [];
+  // The stack's log is kept, and printed only when a step fails.
+  const logger = new MemoryLogger();
 
   beforeAll(async () => {
     const executablePath = findChromium();
@@ -39,6 +42,7 @@ describe('clinician dashboard in Chromium', () => {
     let source: PatientHistorySource | undefined;
     const predictor = await createPredictor({ device: 'cpu' });
     stack = await startLocalStack({
+      logger,
       dataDir: path.join(work, 'data'),
       port: 0,
       watch: false,
@@ -75,6 +79,7 @@ describe('clinician dashboard in Chromium', () => {
       await mkdir(RESULTS, { recursive: true });
       await page?.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`), fullPage: true }).catch(() => undefined);
       if (consoleErrors.length) console.error(`browser console errors:\n${consoleErrors.join('\n')}`);
+      console.error(`local stack log (last 40 lines):\n${logger.lines.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
     });
   };
 

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import { useApi } from '../api/context';
 import type { Prediction, PreprocessingStatus, PreprocessingStatusResponse, RoiSummary, Timeline } from '../api/schemas';
@@ -63,9 +63,14 @@ export function PatientView({ patientId }: { patientId: string }) {
   const rows = useMemo(() => timelineRows(timeline.data, status.data), [timeline.data, status.data]);
   const [prediction, setPrediction] = useState<{ state: 'idle' | 'running' } | { state: 'ok'; value: Prediction } | { state: 'error'; error: Error }>({ state: 'idle' });
 
-  // Live status while a session is being preprocessed.
+  // Live status while a session is being preprocessed; when it ends, the timeline (ROI summary) is read again.
   const active = rows.some((r) => ACTIVE.includes(r.status));
   useInterval(reloadStatus, 2000, active);
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (wasActive.current && !active) reloadTimeline();
+    wasActive.current = active;
+  }, [active, reloadTimeline]);
 
   const predict = async () => {
     setPrediction({ state: 'running' });
