@@ -20,5 +20,9 @@ export const AZURE_HTTP_ROUTES: readonly AzureHttpRoute[] = [
   { name: 'uploads', route: 'uploads', methods: ['POST'] },
   { name: 'preprocessingStatus', route: 'preprocessing-status/{patient_id}', methods: ['GET'] },
   { name: 'patientTimeline', route: 'patient-timeline/{patient_id}', methods: ['GET'] },
+  { name: 'patients', route: 'patients', methods: ['GET'] },
+  { name: 'outputs', route: 'outputs/{patient_id}/{session_date}', methods: ['GET'] },
+  { name: 'outputFiles', route: 'outputs/{patient_id}/{session_date}/files/{*file}', methods: ['GET'] },
+  { name: 'openapi', route: 'openapi.json', methods: ['GET'] },
   { name: 'health', route: 'health', methods: ['GET'] },
 ];

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureHttpEnvSchema, AzureUploadEnvSchema } from '../../providers/azure/config.js';
+import { jwtAuthConfigFromEnv } from '../../shared/auth/auth-config.js';
 import { BUILT_IN_ROLES, type ArmResource, type ArmTemplate } from '../../providers/azure/sls/arm-template.js';
 import { AZURE_ARTIFACTS } from '../../providers/azure/sls/plugin.js';
 import { createFakeArm } from './fake-arm.js';
@@ -21,6 +22,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const serviceDir = path.join(root, 'providers/azure');
 const PACKAGE_TIMEOUT_MS = 180_000;
 const sls = path.join(root, 'node_modules/serverless/bin/serverless.js');
+/** The stage, and the Entra ID app registration a deployer passes (not an ARM resource). */
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const STAGE_ARGS = ['--stage', 'ci', `--param=authIssuer=https://login.microsoftonline.com/${TENANT}/v2.0`, '--param=authAudience=api://adni-progression'];
 
 let outDir: string;
 let template: ArmTemplate;
@@ -49,7 +53,7 @@ const props = (r: ArmResource) => r.properties as any;
 beforeAll(async () => {
   outDir = await mkdtemp(path.join(tmpdir(), 'adni-sls-azure-'));
   const started = performance.now();
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [sls, 'package', '--stage', 'ci', '--package', outDir], {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [sls, 'package', ...STAGE_ARGS, '--package', outDir], {
     cwd: serviceDir,
     env: env(),
     timeout: PACKAGE_TIMEOUT_MS,
@@ -102,7 +106,7 @@ describe('serverless package with the Azure provider plugin (offline)', () => {
     // Assess
     expect(run.status, run.stderr).toBe(0);
     const registered = [...(run.stdout + run.stderr).matchAll(/register function "([^"]+)"/g)].map((m) => m[1]).sort();
-    expect(registered).toEqual(['health', 'patientTimeline', 'preprocessingStatus', 'uploadEventGrid', 'uploads']);
+    expect(registered).toEqual(['health', 'openapi', 'outputFiles', 'outputs', 'patientTimeline', 'patients', 'preprocessingStatus', 'uploadEventGrid', 'uploads']);
   });
 
   it('declares the product routes: three on the Function App, prediction on the GPU Container App', () => {
@@ -178,6 +182,11 @@ describe('Function App', () => {
     for (const optional of ['ADNI_STORAGE_CONNECTION_STRING', 'ADNI_REGISTRY_SERVER']) needed.delete(optional);
     for (const key of needed) expect(settings.has(key), key).toBe(true);
     expect(settings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
+    // The API verifies Entra ID tokens itself (it fails closed without these).
+    expect(jwtAuthConfigFromEnv(Object.fromEntries(settings) as Record<string, string>)).toMatchObject({
+      issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+      audience: 'api://adni-progression',
+    });
     expect([...settings.keys()].some((k) => /AccountKey|ConnectionString$/i.test(String(k)) && k !== 'APPLICATIONINSIGHTS_CONNECTION_STRING')).toBe(false);
   });
 
@@ -275,7 +284,7 @@ describe('serverless deploy', () => {
       await writeFile(path.join(bin, 'az'), `#!/bin/sh\necho '{"accessToken":"cli-token","expires_on":${Math.floor(Date.now() / 1000) + 3600},"tokenType":"Bearer"}'\n`, { mode: 0o755 });
       await writeFile(path.join(outDir, 'arm-ca.pem'), arm.ca!);
       // Act: the real CLI, reusing the artifacts above (--package: no second packaging).
-      const run = await promisify(execFile)(process.execPath, [sls, 'deploy', '--stage', 'ci', '--package', outDir], {
+      const run = await promisify(execFile)(process.execPath, [sls, 'deploy', ...STAGE_ARGS, '--package', outDir], {
         cwd: serviceDir,
         env: env({
           PATH: `${bin}:${process.env.PATH}`,
@@ -306,7 +315,7 @@ describe('serverless deploy', () => {
   }, 100_000);
 
   it('with a subscription but no credentials stops at the first ARM call and says how to sign in', () => {
-    const run = spawnSync(process.execPath, [sls, 'deploy', '--stage', 'ci', '--package', outDir], {
+    const run = spawnSync(process.execPath, [sls, 'deploy', ...STAGE_ARGS, '--package', outDir], {
       cwd: serviceDir,
       env: env({ AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001' }),
       encoding: 'utf8',

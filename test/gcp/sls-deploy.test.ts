@@ -15,6 +15,7 @@ const settings = readGcpSettings({
     region: 'europe-west4',
     bucketPrefix: 'adni-progression',
     webOrigin: 'http://localhost:8080',
+    auth: { issuer: 'https://securetoken.google.com/adni-progression-dev', audience: 'adni-progression-dev' },
     storage: {},
     source: { entry: '../../functions/gcp/index.ts' },
     preprocessingJob: { image: 'europe-west4-docker.pkg.dev/p/adni/preprocessing:0.1.0', cpu: 4, memoryGb: 16, timeoutMinutes: 30 },

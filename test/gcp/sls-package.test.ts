@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Storage } from '@google-cloud/storage';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GcpHttpEnvSchema, GcpUploadEnvSchema } from '../../providers/gcp/config.js';
+import { jwtAuthConfigFromEnv } from '../../shared/auth/auth-config.js';
 import type { GcpPlan, GcpPlanStep } from '../../providers/gcp/sls/plan.js';
 import { GCP_ARTIFACTS } from '../../providers/gcp/sls/plugin.js';
+import { startFakeGcs, type FakeGcs } from './fake-gcs.js';
 import { startFakeGoogleApis } from './fake-google-apis.js';
 
 /**
@@ -129,24 +132,61 @@ describe('the packaged source in the real Functions Framework', () => {
     for (const child of children) child.kill();
   });
 
-  it('the api entry point serves the shared API (health, validation errors in the API shape)', async () => {
+  it('the api entry point serves the shared API with its token check on (health open, uploads need a token)', async () => {
     const step = steps('function').find((f) => f.entryPoint === 'api')!;
     const url = await serve('api', step.body.serviceConfig.environmentVariables);
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
-    const bad = await fetch(`${url}/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"patient_id":"../x"}' });
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).error.code).toBe('invalid_request');
+    // The packaged AUTH_* are in force: no token, no upload (and the answer is in the API's error shape).
+    const anonymous = await fetch(`${url}/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"patient_id":"P1"}' });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as any).error.code).toBe('missing_token');
   });
 
-  it('the onUpload entry point takes a finalized CloudEvent and acknowledges a key outside raw/ without work', async () => {
-    const step = steps('function').find((f) => f.entryPoint === 'onUpload')!;
-    const url = await serve('onUpload', step.body.serviceConfig.environmentVariables);
+  /** One onUpload server for the two tests below, on the GCS fake (the SDK's emulator variable). */
+  let gcs: FakeGcs;
+  let onUpload: Promise<string> | undefined;
+  const uploadStep = () => steps('function').find((f) => f.entryPoint === 'onUpload')!;
+  const startOnUpload = () =>
+    (onUpload ??= startFakeGcs().then((fake) => {
+      gcs = fake;
+      gcs.createBucket(uploadStep().body.serviceConfig.environmentVariables.ADNI_GCS_BUCKET);
+      return serve('onUpload', { ...uploadStep().body.serviceConfig.environmentVariables, STORAGE_EMULATOR_HOST: `${gcs.url}/storage/v1` });
+    }));
+  afterAll(async () => gcs?.close());
+  const finalized = async (bucket: string, key: string) => {
     const event = JSON.parse(await readFile(path.join(root, 'test/events/gcs/finalized-structured.json'), 'utf8'));
-    const marker = structuredClone(event);
-    marker.data.name = 'jobs/P001/2024-03-01/0123456789abcdef.json';
-    marker.subject = `objects/${marker.data.name}`;
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(marker) });
+    event.data.bucket = bucket;
+    event.data.name = key;
+    event.subject = `objects/${key}`;
+    return fetch(await startOnUpload(), { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(event) });
+  };
+
+  it('the onUpload entry point acknowledges a key outside raw/ (its own jobs/ marker) without touching storage', async () => {
+    // Prepare
+    await startOnUpload();
+    const before = gcs.log.length;
+    // Act
+    const response = await finalized(uploadStep().body.serviceConfig.environmentVariables.ADNI_GCS_BUCKET, 'jobs/P001/2024-03-01/0123456789abcdef.json');
+    // Assess
     expect(response.status).toBe(204);
+    expect(gcs.log.slice(before)).toEqual([]);
+  });
+
+  it('the onUpload entry point reads the bucket through the installed SDK: an MRI without its PET waits', async () => {
+    // Prepare: only the MRI in the raw bucket.
+    await startOnUpload();
+    const bucket = uploadStep().body.serviceConfig.environmentVariables.ADNI_GCS_BUCKET;
+    const mri = 'raw/P001/2024-03-01/mri.nii.gz';
+    await new Storage({ apiEndpoint: gcs.url, projectId: 'adni-progression-dev' }).bucket(bucket).file(mri).save('mri', { resumable: false });
+    const before = gcs.log.length;
+    // Act
+    const response = await finalized(bucket, mri);
+    // Assess: acknowledged, after looking up both objects (the PET is not there yet, so no job and no marker).
+    expect(response.status).toBe(204);
+    const calls = gcs.log.slice(before);
+    const reads = calls.filter((l) => l.method === 'GET').map((l) => decodeURIComponent(l.path));
+    expect(reads).toEqual(expect.arrayContaining([`/storage/v1/b/${bucket}/o/${mri}`, `/storage/v1/b/${bucket}/o/raw/P001/2024-03-01/pet.nii.gz`]));
+    expect(calls.some((l) => l.method === 'POST')).toBe(false);
   });
 });
 
@@ -192,6 +232,12 @@ describe('compute', () => {
     // The literal values parse: a deploy cannot start functions that fail their cold-start validation.
     expect(GcpUploadEnvSchema.parse(upload)).toMatchObject({ ADNI_JOB_NAME: 'adni-progression-ci-preprocess', ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci', ADNI_JOB_TIMEOUT_SECONDS: 1800 });
     expect(GcpHttpEnvSchema.parse(api)).toEqual({ ADNI_GCS_BUCKET: 'adni-progression-raw-ci' });
+    // Identity Platform tokens of this project, verified against Google's securetoken keys.
+    expect(jwtAuthConfigFromEnv(api)).toMatchObject({
+      issuer: 'https://securetoken.google.com/adni-progression-dev',
+      audience: 'adni-progression-dev',
+      jwksUrl: 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com',
+    });
   });
 
   it('the Cloud Run Job has the AWS Batch size: 4 vCPU, 16 GiB, 30 minutes, retried, as its own identity', () => {

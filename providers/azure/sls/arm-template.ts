@@ -351,7 +351,20 @@ export function functionAppSettings(s: AzureServiceSettings, n: AzureNames = azu
     ADNI_LOG_SALT: expr("parameters('logSalt')"),
   };
   if (s.provider.registryServer) settings.ADNI_REGISTRY_SERVER = s.provider.registryServer;
+  Object.assign(settings, authSettings(s));
+  if (s.provider.fhirBaseUrl) Object.assign(settings, { FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'azure' });
   return Object.entries(settings).map(([name, value]) => ({ name, value }));
+}
+
+/** AUTH_* for the API (shared/auth/auth-config.ts): it fails closed without issuer and audience. */
+export function authSettings(s: AzureServiceSettings): Record<string, string> {
+  const a = s.provider.auth;
+  return {
+    AUTH_ISSUER: a.issuer,
+    AUTH_AUDIENCE: a.audience,
+    AUTH_SCOPE_PREFIX: a.scopePrefix,
+    ...(a.jwksUrl ? { AUTH_JWKS_URL: a.jwksUrl } : {}),
+  };
 }
 
 function functionApp(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
@@ -474,6 +487,7 @@ function prediction(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
                 { name: 'ADNI_STORAGE_ACCOUNT_URL', value: expr(`reference(${rid(STORAGE, n.dataStorage)}, '2023-05-01').primaryEndpoints.blob`) },
                 { name: 'ADNI_UPLOAD_CONTAINER', value: s.provider.storage.preprocessedContainer },
                 { name: 'ADNI_LOG_SALT', value: expr("parameters('logSalt')") },
+                ...Object.entries(authSettings(s)).map(([name, value]) => ({ name, value })),
               ],
               probes: [{ type: 'Readiness', httpGet: { path: '/health', port: 8080 } }],
             },

@@ -68,6 +68,8 @@ export class AzureServerlessPlugin {
           storage: { type: 'object' },
           functionApp: { type: 'object' },
           preprocessingJob: { type: 'object' },
+          auth: { type: 'object' },
+          fhirBaseUrl: { type: 'string' },
         },
       },
       function: { properties: { handler: { type: 'string' }, image: { type: 'string' }, gpu: { type: 'string' } } },
@@ -123,6 +125,9 @@ export class AzureServerlessPlugin {
       preprocessingJob: s.provider.preprocessingJob,
     };
     await writeFile(path.join(outDir, AZURE_ARTIFACTS.manifest), JSON.stringify(manifest, null, 2));
+    if (!s.provider.auth.issuer || !s.provider.auth.audience) {
+      this.utils.log.notice('Azure: authIssuer/authAudience are not set: the packaged API would answer 500 misconfigured (deploy refuses until they are)');
+    }
     this.utils.log.notice(
       `Azure: packaged ${path.relative(process.cwd(), pkg.zipPath)} (${(pkg.zipBytes / 1024).toFixed(0)} KiB) and ${AZURE_ARTIFACTS.template} + ${AZURE_ARTIFACTS.eventsTemplate}`,
     );
@@ -130,6 +135,11 @@ export class AzureServerlessPlugin {
 
   async deploy(): Promise<void> {
     const s = this.settings();
+    if (!s.provider.auth.issuer || !s.provider.auth.audience) {
+      throw new AzurePluginError(
+        'Azure deploy needs the API token settings: --param="authIssuer=https://login.microsoftonline.com/<tenant>/v2.0" --param="authAudience=<app id URI or client id>" (the API refuses every request without them; docs/DEPLOY.md)',
+      );
+    }
     const outDir = this.serverless.service.package.path ? path.resolve(this.serverless.serviceDir, this.serverless.service.package.path) : this.outDir();
     const subscriptionId = s.provider.subscriptionId || process.env.AZURE_SUBSCRIPTION_ID;
     if (!subscriptionId) {

@@ -15,7 +15,7 @@ export const EventGridEventSchema = z.object({
 /** The `http` function event. */
 export const HttpEventSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'DELETE']),
-  route: z.string().regex(/^[a-z0-9{}_/-]+$/, 'must be a route like preprocessing-status/{patient_id}'),
+  route: z.string().regex(/^[a-z0-9{}_/.*-]+$/, 'must be a route like preprocessing-status/{patient_id}'),
 });
 
 const FunctionSchema = z.object({
@@ -38,6 +38,12 @@ export const AzureServiceSchema = z.object({
     namePrefix: NamePrefix,
     webOrigin: z.url(),
     registryServer: z.string().optional(),
+    /** OIDC settings the API verifies every token with (an Entra ID app registration); empty until set. */
+    auth: z
+      .object({ issuer: z.string().default(''), audience: z.string().default(''), jwksUrl: z.string().default(''), scopePrefix: z.string().default('') })
+      .default({ issuer: '', audience: '', jwksUrl: '', scopePrefix: '' }),
+    /** Azure Health Data Services FHIR endpoint for patient status and timelines; empty = those routes answer 501. */
+    fhirBaseUrl: z.union([z.literal(''), z.url()]).default(''),
     storage: z.object({
       rawContainer: Container,
       preprocessedContainer: Container,

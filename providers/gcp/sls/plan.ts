@@ -76,7 +76,17 @@ export function uploadFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(
 
 /** The API function's environment (`GcpHttpEnvSchema`). */
 export function apiFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(s)): Record<string, string> {
-  return { ADNI_GCS_BUCKET: n.rawBucket };
+  return {
+    ADNI_GCS_BUCKET: n.rawBucket,
+    ...authEnv(s),
+    ...(s.provider.fhirBaseUrl ? { FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'google' } : {}),
+  };
+}
+
+/** AUTH_* for the API (shared/auth/auth-config.ts): it fails closed without issuer and audience. */
+export function authEnv(s: GcpServiceSettings): Record<string, string> {
+  const a = s.provider.auth;
+  return { AUTH_ISSUER: a.issuer, AUTH_AUDIENCE: a.audience, AUTH_SCOPE_PREFIX: a.scopePrefix, ...(a.jwksUrl ? { AUTH_JWKS_URL: a.jwksUrl } : {}) };
 }
 
 function functionStep(s: GcpServiceSettings, n: GcpNames, key: string, fn: GcpFunctionSettings): GcpPlanStep {
@@ -147,6 +157,7 @@ function predictionStep(s: GcpServiceSettings, n: GcpNames, fn: GcpFunctionSetti
             env: [
               { name: 'ADNI_GCS_BUCKET', value: n.preprocessedBucket },
               { name: 'ADNI_GCP_PROJECT', value: project },
+              ...Object.entries(authEnv(s)).map(([name, value]) => ({ name, value })),
             ],
             startupProbe: { httpGet: { path: '/health', port: 8080 } },
           },

@@ -56,6 +56,8 @@ export class GcpServerlessPlugin {
           storage: { type: 'object' },
           source: { type: 'object' },
           preprocessingJob: { type: 'object' },
+          auth: { type: 'object' },
+          fhirBaseUrl: { type: 'string' },
         },
       },
       function: {

@@ -13,7 +13,7 @@ export const StorageEventSchema = z.object({
 
 export const HttpEventSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'DELETE']),
-  path: z.string().regex(/^\/[a-z0-9{}_/-]*$/, 'must be a path like /preprocessing-status/{patient_id}'),
+  path: z.string().regex(/^\/[a-z0-9{}_/.*-]*$/, 'must be a path like /preprocessing-status/{patient_id}'),
 });
 
 const FunctionSchema = z.object({
@@ -38,6 +38,10 @@ export const GcpServiceSchema = z.object({
     region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'region must look like europe-west4'),
     bucketPrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}$/),
     webOrigin: z.url(),
+    /** OIDC settings the API verifies every token with (Identity Platform by default: issuer and audience from the project). */
+    auth: z.object({ issuer: z.url(), audience: z.string().min(1), jwksUrl: z.union([z.literal(''), z.url()]).default(''), scopePrefix: z.string().default('') }),
+    /** Cloud Healthcare API FHIR store URL for patient status and timelines; empty = those routes answer 501. */
+    fhirBaseUrl: z.union([z.literal(''), z.url()]).default(''),
     storage: z.object({
       rawNearlineAfterDays: z.number().int().min(1).default(30),
       rawColdlineAfterDays: z.number().int().min(1).default(90),
