@@ -21,7 +21,9 @@ export class FileAuditSink implements AuditSink {
 
   record(event: AuditEvent): Promise<void> {
     // Validated before writing: a record with extra fields (values) or a bad shape never reaches the file.
-    const line = JSON.stringify(AuditEventSchema.parse(event)) + '\n';
+    const parsed = AuditEventSchema.safeParse(event);
+    if (!parsed.success) return Promise.reject(new Error(`not an audit record: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`));
+    const line = JSON.stringify(parsed.data) + '\n';
     const file = path.join(this.dir, `${event.time.slice(0, 10)}.jsonl`);
     const write = this.queue.then(async () => {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
