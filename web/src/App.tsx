@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
+import { AccessToken } from './components/AccessToken';
 import { Loading } from './components/States';
 import { href, useRoute, type Route } from './router';
 import { PatientsView } from './views/PatientsView';
@@ -32,6 +33,7 @@ export function App() {
             Upload
           </a>
         </nav>
+        <AccessToken />
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         <Suspense fallback={<Loading what="the viewer" />}>

@@ -3,6 +3,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   body?: unknown;
+  /** The authorization header, when one was sent. */
+  authorization?: string;
 }
 
 type Answer = { status?: number; json: unknown } | ((request: RecordedRequest) => { status?: number; json: unknown });
@@ -19,7 +21,8 @@ export function routeFetch(routes: Record<string, Answer>) {
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input), 'http://dashboard.test');
     const method = init?.method ?? 'GET';
-    const request: RecordedRequest = { method, path: url.pathname + url.search, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    const authorization = new Headers(init?.headers).get('authorization') ?? undefined;
+    const request: RecordedRequest = { method, path: url.pathname + url.search, body: init?.body ? JSON.parse(String(init.body)) : undefined, ...(authorization ? { authorization } : {}) };
     requests.push(request);
     const answer = routes[`${method} ${url.pathname + url.search}`] ?? routes[`${method} ${url.pathname}`];
     if (!answer) return new Response(JSON.stringify({ error: { code: 'not_found', message: `no route for ${method} ${url.pathname}` } }), { status: 404 });

@@ -10,6 +10,7 @@ import {
   UploadGrantSchema,
   type PresignedPut,
 } from './schemas';
+import { authHeaders, readToken, UNAUTHORIZED_EVENT } from './token';
 
 /** A failed API call, with what the server said (or why its answer could not be read). */
 export class ApiError extends Error {
@@ -29,6 +30,8 @@ export interface ClientOptions {
   /** API origin; '' = same origin as the page (the local stack, CloudFront in front of the API). */
   baseUrl?: string;
   fetch?: typeof fetch;
+  /** The bearer token to send (default: the one saved for this tab); none = an open (loopback) server. */
+  token?: () => string | undefined;
 }
 
 /**
@@ -41,6 +44,7 @@ export interface ClientOptions {
 export function createApiClient(options: ClientOptions = {}) {
   const base = (options.baseUrl ?? '').replace(/\/+$/, '');
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const token = options.token ?? readToken;
 
   async function call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<z.infer<S>> {
     const label = `${method} ${path.split('?')[0]}`;
@@ -48,7 +52,11 @@ export function createApiClient(options: ClientOptions = {}) {
     try {
       response = await doFetch(`${base}${path}`, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...authHeaders(token()),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });
@@ -64,6 +72,7 @@ export function createApiClient(options: ClientOptions = {}) {
       json = undefined;
     }
     if (!response.ok) {
+      if (response.status === 401 && typeof window !== 'undefined') window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
       const parsed = ApiErrorBodySchema.safeParse(json);
       if (parsed.success) throw new ApiError(parsed.data.error.message, response.status, parsed.data.error.code);
       throw new ApiError(`${label} failed with HTTP ${response.status}`, response.status, 'http_error');
@@ -90,6 +99,8 @@ export function createApiClient(options: ClientOptions = {}) {
       call(UploadGrantSchema, 'POST', '/uploads', { patient_id: patientId, session_date: sessionDate, modalities }),
     /** Link to one output file through the API (QC pages keep their relative image links working). */
     outputHref: (patientId: string, sessionDate: string, file: string) => `${base}/outputs/${id(patientId)}/${id(sessionDate)}/files/${file.split('/').map(id).join('/')}`,
+    /** Headers for requests made outside this client (NiiVue's image loads). */
+    authHeaders: () => authHeaders(token()),
     roiFeatures: (url: string, signal?: AbortSignal) => call(RoiFeaturesSchema, 'GET', url, undefined, signal),
   };
 }

@@ -143,9 +143,11 @@ function NiiVuePanel({ layers }: { layers: Layers }) {
         const nv = new Niivue({ isColorbar: true, backColor: [0, 0, 0, 1], show3Dcrosshair: true, dragAndDropEnabled: false, loadingText: 'Loading images…' });
         nvRef.current = nv;
         await nv.attachToCanvas(element);
-        const volumes: Parameters<typeof nv.loadVolumes>[0] = [{ url: layers.mri!.href, name: VIEWER_FILES.mri, colormap: 'gray', colorbarVisible: false }];
-        if (layers.pet) volumes.push({ url: layers.pet.href, name: VIEWER_FILES.pet, colormap: 'warm', opacity: 0.5, colorbarVisible: true, cal_min: 0.5, cal_max: 2.5 });
-        if (layers.atlas) volumes.push({ url: layers.atlas.href, name: VIEWER_FILES.atlas, opacity: 0.35, colorbarVisible: false });
+        // Through the API (it redirects large files to presigned GETs; the browser drops the token on that hop).
+        const headers = api.authHeaders();
+        const volumes: Parameters<typeof nv.loadVolumes>[0] = [{ url: layers.mri!.href, headers, name: VIEWER_FILES.mri, colormap: 'gray', colorbarVisible: false }];
+        if (layers.pet) volumes.push({ url: layers.pet.href, headers, name: VIEWER_FILES.pet, colormap: 'warm', opacity: 0.5, colorbarVisible: true, cal_min: 0.5, cal_max: 2.5 });
+        if (layers.atlas) volumes.push({ url: layers.atlas.href, headers, name: VIEWER_FILES.atlas, opacity: 0.35, colorbarVisible: false });
         await nv.loadVolumes(volumes);
         if (cancelled) return;
         if (atlasIndex >= 0) {
