@@ -188,7 +188,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     });
 
     // 3. Brain mask refinement, then N4 again inside it (as sMRIPrep).
-    const brain = await step('brainMask', () => refineBrainMask({ probability: warped.mask, t1: n4Head.corrected.data as Float32Array, size }));
+    const brain = await step('brainMask', () => refineBrainMask({ probability: warped.mask, t1: n4Head.corrected.data as Float32Array, size, spacing: grid.spacing }));
     const n4Brain = await step('n4Masked', () => n4BiasFieldCorrection(t1Image, { mask: brain.mask }));
     const t1Corrected = n4Brain.corrected.data as Float32Array;
     const mriBrain = new Float32Array(t1Corrected.length);

@@ -1,4 +1,4 @@
-import { dilate, erode, fillHoles, largestComponent, type Size3 } from './morphology.js';
+import { binaryOpen, fillHoles, largestComponent } from '../mask/index.js';
 
 /** Options of {@link refineBrainMask}. */
 export interface RefineBrainMaskOptions {
@@ -6,7 +6,9 @@ export interface RefineBrainMaskOptions {
   probability: ArrayLike<number>;
   /** The bias-corrected T1 on the same grid. */
   t1: ArrayLike<number>;
-  size: Size3;
+  size: readonly [number, number, number];
+  /** Voxel spacing (mm), for the opening's ball radius. */
+  spacing: readonly [number, number, number];
   /** Probability at or above which a voxel is brain (default 0.5). */
   threshold?: number;
   /**
@@ -14,8 +16,8 @@ export interface RefineBrainMaskOptions {
    * (default 0.02: only background; CSF stays, as in the template's mask).
    */
   airFraction?: number;
-  /** Opening radius (voxels) to cut thin bridges before keeping the largest component (default 0). */
-  openingRadius?: number;
+  /** Opening radius (mm) to cut thin bridges before keeping the largest component (default 0: none). */
+  openingRadiusMm?: number;
 }
 
 /** Result of {@link refineBrainMask}. */
@@ -32,10 +34,11 @@ export interface RefineBrainMaskResult {
  * air voxels, optional opening, keep the largest 6-connected component, fill holes.
  *
  * @example
- * const { mask } = refineBrainMask({ probability: warped, t1: n4.data, size: [91, 109, 91] });
+ * const { mask } = refineBrainMask({ probability: warped, t1: n4.data, size: [91, 109, 91], spacing: [2, 2, 2] });
  */
 export function refineBrainMask(options: RefineBrainMaskOptions): RefineBrainMaskResult {
-  const { probability, t1, size } = options;
+  const { probability, t1 } = options;
+  const grid = { size: options.size, spacing: options.spacing };
   const n = probability.length;
   const threshold = options.threshold ?? 0.5;
   let mask: Uint8Array = new Uint8Array(n);
@@ -44,12 +47,13 @@ export function refineBrainMask(options: RefineBrainMaskOptions): RefineBrainMas
   const floor = (options.airFraction ?? 0.02) * percentileInMask(t1, mask, count, 0.98);
   let airVoxels = 0;
   for (let i = 0; i < n; i++) if (mask[i] && !(t1[i] > floor)) { mask[i] = 0; airVoxels++; }
-  const r = options.openingRadius ?? 0;
-  if (r > 0) mask = dilate(erode(mask, size, r), size, r);
-  mask = largestComponent(mask, size);
+  const r = options.openingRadiusMm ?? 0;
+  if (r > 0) mask = binaryOpen(mask, grid, r);
+  // 6-connectivity: a diagonal touch is not enough to keep a blob attached to the brain.
+  mask = largestComponent(mask, grid, 6).mask;
   let before = 0;
   for (let i = 0; i < n; i++) before += mask[i];
-  mask = fillHoles(mask, size);
+  mask = fillHoles(mask, grid, 6);
   let after = 0;
   for (let i = 0; i < n; i++) after += mask[i];
   return { mask, airVoxels, filledVoxels: after - before };
