@@ -86,7 +86,24 @@ export function renderMontage(options: MontageOptions): Rgb {
       }
     }
   }
-  return { rgb, width: W, height: H };
+  // About one picture pixel per millimetre: coarse (2 mm) grids are enlarged by whole pixels.
+  const minSpacing = Math.min(grid.spacing[xAxis], grid.spacing[yAxis]);
+  const scale = Math.max(1, Math.round(minSpacing));
+  return scale === 1 ? { rgb, width: W, height: H } : upscale({ rgb, width: W, height: H }, scale);
+}
+
+/** Nearest-neighbour enlargement by a whole factor. */
+function upscale(p: Rgb, f: number): Rgb {
+  const width = p.width * f, height = p.height * f;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.floor(y / f);
+    for (let x = 0; x < width; x++) {
+      const s = (sy * p.width + Math.floor(x / f)) * 3, o = (y * width + x) * 3;
+      rgb[o] = p.rgb[s]; rgb[o + 1] = p.rgb[s + 1]; rgb[o + 2] = p.rgb[s + 2];
+    }
+  }
+  return { rgb, width, height };
 }
 
 function isEdge(mask: ArrayLike<number>, v: number, i: number, j: number, w: number, h: number, sx: number, sy: number): boolean {
