@@ -134,7 +134,7 @@ describe('Azure upload trigger (Event Grid / blob trigger → core, on Azurite)'
     expect(new Set(ports.jobs.submitted.map((j) => j.patientId)).size).toBe(20);
     expect(outcomes.filter((o) => o.outcome === 'submitted')).toHaveLength(20);
     expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(180);
-  });
+  }, 120_000); // 200 events against Azurite: slow on a loaded 2-core runner
 
   it('a bad Function App setting fails the cold start naming the setting, and is retried', async () => {
     const handlers = createAzureUploadHandlers(() => azureUploadDepsFromEnv({ ADNI_UPLOAD_CONTAINER: 'Bad_Name' }));

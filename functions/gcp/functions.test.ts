@@ -108,7 +108,7 @@ describe('GCP functions in the real Functions Framework (storage through the SDK
     expect(submitted).toHaveLength(20);
     expect(new Set(submitted.map((j) => j.patientId)).size).toBe(20);
     expect((await ports.store.list('jobs/S')).length).toBe(20);
-  });
+  }, 120_000); // 200 HTTP deliveries: minutes on a loaded 2-core runner, seconds otherwise
 
   it('a failed submission answers 500 (Eventarc retries) and the retry submits', async () => {
     const jobs = ports.jobs;

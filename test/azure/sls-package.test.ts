@@ -101,13 +101,13 @@ describe('serverless package with the Azure provider plugin (offline)', () => {
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(path.join(dir, 'dist/index.mjs'))});`], {
       env: { PATH: process.env.PATH },
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: 60_000,
     });
     // Assess
     expect(run.status, run.stderr).toBe(0);
     const registered = [...(run.stdout + run.stderr).matchAll(/register function "([^"]+)"/g)].map((m) => m[1]).sort();
     expect(registered).toEqual(['health', 'openapi', 'outputFiles', 'outputs', 'patientTimeline', 'patients', 'preprocessingStatus', 'uploadEventGrid', 'uploads']);
-  });
+  }, 90_000);
 
   it('declares the product routes: three on the Function App, prediction on the GPU Container App', () => {
     expect(manifest.routes).toEqual(

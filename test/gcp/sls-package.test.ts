@@ -113,7 +113,7 @@ describe('the packaged source in the real Functions Framework', () => {
     });
     children.push(child);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${target} did not start`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`${target} did not start`)), 60_000);
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('Serving function') && (clearTimeout(timer), resolve()));
       child.on('exit', (code) => reject(new Error(`${target} exited with ${code}`)));
     });
@@ -140,7 +140,7 @@ describe('the packaged source in the real Functions Framework', () => {
     const anonymous = await fetch(`${url}/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"patient_id":"P1"}' });
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as any).error.code).toBe('missing_token');
-  });
+  }, 90_000);
 
   /** One onUpload server for the two tests below, on the GCS fake (the SDK's emulator variable). */
   let gcs: FakeGcs;
@@ -170,7 +170,7 @@ describe('the packaged source in the real Functions Framework', () => {
     // Assess
     expect(response.status).toBe(204);
     expect(gcs.log.slice(before)).toEqual([]);
-  });
+  }, 90_000);
 
   it('the onUpload entry point reads the bucket through the installed SDK: an MRI without its PET waits', async () => {
     // Prepare: only the MRI in the raw bucket.
@@ -187,7 +187,7 @@ describe('the packaged source in the real Functions Framework', () => {
     const reads = calls.filter((l) => l.method === 'GET').map((l) => decodeURIComponent(l.path));
     expect(reads).toEqual(expect.arrayContaining([`/storage/v1/b/${bucket}/o/${mri}`, `/storage/v1/b/${bucket}/o/raw/P001/2024-03-01/pet.nii.gz`]));
     expect(calls.some((l) => l.method === 'POST')).toBe(false);
-  });
+  }, 90_000);
 });
 
 describe('storage', () => {
