@@ -3,6 +3,7 @@ import { sessionFingerprint } from '../../shared/core/fingerprint.js';
 import { rawKey, type Modality } from '../../shared/domain/session-key.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { putFile } from './put-file.js';
+import { apiCredentialHeaders } from '../../shared/auth/client-credentials.js';
 
 export interface SessionFiles {
   patient: string;
@@ -34,7 +35,8 @@ export async function uploadViaApi(api: string, files: SessionFiles, onProgress?
   try {
     response = await fetch(`${base}/uploads`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // A protected stack (API key or OIDC) needs ADNI_API_KEY / ADNI_ACCESS_TOKEN; none is sent to an open one.
+      headers: { 'content-type': 'application/json', ...apiCredentialHeaders() },
       body: JSON.stringify({ patient_id: files.patient, session_date: files.session, modalities: MODALITIES }),
     });
   } catch (error) {

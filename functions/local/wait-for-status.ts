@@ -1,4 +1,5 @@
 import type { StatusRecord } from '../../providers/local/store-status-sink.js';
+import { apiCredentialHeaders } from '../../shared/auth/client-credentials.js';
 
 export interface WaitOptions {
   /** Fetches the status record, or undefined while there is none. */
@@ -33,7 +34,7 @@ export async function waitForStatus(options: WaitOptions): Promise<StatusRecord 
 export function localStatusReader(api: string, patient: string, session: string, fingerprint: string): WaitOptions['read'] {
   const url = `${api.replace(/\/+$/, '')}/local-status/${encodeURIComponent(patient)}/${session}/${fingerprint}`;
   return async () => {
-    const response = await fetch(url);
+    const response = await fetch(url, { headers: apiCredentialHeaders() });
     if (response.status === 404) {
       const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
       if (body.error?.message?.startsWith('no route')) {

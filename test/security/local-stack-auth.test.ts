@@ -1,6 +1,9 @@
-import { stat, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadViaApi } from '../../functions/local/upload-session.js';
 import type { LocalStack } from '../../providers/local/local-stack.js';
 import { queryAuditLog } from '../../providers/local/audit-query.js';
 import { webAppRoutes } from '../../providers/local/web-app-routes.js';
@@ -103,6 +106,23 @@ describe('local stack with an API key', () => {
     // Job processes' FHIR writes are recorded under their own actor, not as the operator.
     const all = await queryAuditLog({ dataDir: stack.dataDir });
     expect(all.events.some((e) => e.actor === 'job' && e.action === 'write')).toBe(true);
+  });
+
+  it('the CLI upload sends ADNI_API_KEY; without it the stack says 401', async () => {
+    // Prepare
+    const dir = await mkdtemp(path.join(tmpdir(), 'adni-cli-key-'));
+    const files = { patient: 'S002', session: '2024-05-01', mri: path.join(dir, 'mri.nii.gz'), pet: path.join(dir, 'pet.nii.gz') };
+    await writeFile(files.mri, tinyNiftiGz({ seed: 5 }));
+    await writeFile(files.pet, tinyNiftiGz({ seed: 6 }));
+    // Act
+    const refused = await uploadViaApi(stack.url, files).catch((error: Error) => error);
+    process.env.ADNI_API_KEY = key;
+    const uploaded = await uploadViaApi(stack.url, files).finally(() => delete process.env.ADNI_API_KEY);
+    await stack.idle();
+    // Assess
+    expect(String(refused)).toContain('HTTP 401');
+    expect(Object.keys(uploaded.keys)).toEqual(['mri', 'pet']);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('the dashboard files stay public', async () => {
