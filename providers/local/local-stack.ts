@@ -11,6 +11,7 @@ import { localAccess, type LocalAccess } from '../../shared/auth/local-access.js
 import { FileAuditSink } from './audit-file-sink.js';
 import { fanOutStatusSink } from '../../shared/fhir/fan-out-status-sink.js';
 import { FhirStatusSink } from '../../shared/fhir/status-sink.js';
+import { createRoiFeaturesReader } from '../../shared/model/roi-features-reader.js';
 import type { FhirStore } from '../../shared/fhir/store.js';
 import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { noMetrics, systemClock, type Logger } from '../../shared/ports/observability.js';
@@ -150,7 +151,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     audit: new FileAuditSink({ dataDir: layout.dataDir }),
     // The socket's address: nothing sits in front of this server to vouch for an x-forwarded-for header.
     limits: { ...limits, clientAddress: (c) => (c.env?.incoming ? getConnInfo(c).remote.address : undefined) },
-    ...(fhir ? { fhir: fhir.store } : {}),
+    // The timeline's ROI summaries read roi_features.json from the store (parsed files cached by version).
+    ...(fhir ? { fhir: fhir.store, roiFeatures: createRoiFeaturesReader({ store, logger }) } : {}),
     ...(options.prediction ? { prediction: options.prediction } : {}),
   });
   if (fhir) app.route('/', fhir.routes);

@@ -146,6 +146,7 @@ export function summarize(roi: RoiFeaturesLike): z.infer<typeof RoiSummarySchema
     brain_volume_mm3: roi.global.brainVolumeMm3,
     hippocampus_mm3: sum(/hippocamp/i),
     entorhinal_mm3: sum(/entorhinal/i),
-    mean_suvr: volume > 0 ? withSuvr.reduce((t, r) => t + (r.suvrMean as number) * r.volumeMm3, 0) / volume : null,
+    // Four decimals: SUVR is read to two, and JSON clients should not see float noise.
+    mean_suvr: volume > 0 ? Math.round((withSuvr.reduce((t, r) => t + (r.suvrMean as number) * r.volumeMm3, 0) / volume) * 1e4) / 1e4 : null,
   };
 }
