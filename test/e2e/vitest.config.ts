@@ -9,7 +9,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('../..', import.meta.url)),
   test: {
     include: ['test/e2e/**/*.e2e.ts'],
-    testTimeout: 300_000,
+    testTimeout: 480_000,
     hookTimeout: 240_000,
     pool: 'forks',
     maxWorkers: 1,

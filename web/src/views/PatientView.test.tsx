@@ -37,6 +37,15 @@ describe('PatientView', () => {
     expect(facts.textContent).toContain('female');
     expect(facts.textContent).toContain('16 years');
     expect(facts.textContent).toContain('27 (12 Jan 2023)');
+    expect(facts.textContent).toMatch(/Age\d+/);
+  });
+
+  it('shows the age at baseline from the patient list when there is no birth date', async () => {
+    const timeline = structuredClone(TIMELINE);
+    timeline.patient.birth_date = null;
+    const summary = { patient_id: 'P001', sex: 'female', birth_date: null, education_years: 16, age_at_baseline: { age: 73.3, date: '2013-09-30' }, last_session: null, last_mmse: null };
+    renderWith({ 'GET /patient-timeline/P001': { json: timeline }, 'GET /patients?search=P001': { json: { patients: [summary], total: 1 } } });
+    expect(await screen.findByText(/^73\.3 at baseline \(30 Sept? 2013\)$/)).toBeTruthy();
   });
 
   it('predicts on request and shows model, version, device and what it was trained on', async () => {

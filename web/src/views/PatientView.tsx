@@ -60,6 +60,8 @@ export function PatientView({ patientId }: { patientId: string }) {
   const api = useApi();
   const [timeline, reloadTimeline] = useAsync((signal) => api.getTimeline(patientId, signal), [patientId]);
   const [status, reloadStatus] = useAsync((signal) => api.getStatus(patientId, signal), [patientId]);
+  // The list row carries the age at baseline (imported cohorts have no birth date); optional, so errors are ignored.
+  const [summary] = useAsync((signal) => api.listPatients({ search: patientId, signal }).then((r) => r.patients.find((p) => p.patient_id === patientId)), [patientId]);
   const rows = useMemo(() => timelineRows(timeline.data, status.data), [timeline.data, status.data]);
   const [prediction, setPrediction] = useState<{ state: 'idle' | 'running' } | { state: 'ok'; value: Prediction } | { state: 'error'; error: Error }>({ state: 'idle' });
 
@@ -116,7 +118,9 @@ export function PatientView({ patientId }: { patientId: string }) {
             <dt>Sex</dt>
             <dd>{p.sex ?? '—'}</dd>
             <dt>Age</dt>
-            <dd>{age ?? '—'}</dd>
+            <dd>
+              {age ?? (summary.data?.age_at_baseline ? `${summary.data.age_at_baseline.age} at baseline (${formatDate(summary.data.age_at_baseline.date)})` : '—')}
+            </dd>
             <dt>Birth date</dt>
             <dd>{p.birth_date ?? '—'}</dd>
             <dt>Education</dt>
