@@ -11,8 +11,9 @@
  * not a timed test: the figures depend on the machine, which the output states. Without
  * ../shared/data it says so and exits 0; without cmake/ITK the native column says why it is missing.
  *
- * Options: --runs N (our runs per input, median reported; default 3), --native-runs N (default 1),
- * --spacing 1|2 (default 1), --no-native.
+ * Options: --input mni152|colin27 (default mni152; Colin27 is real 1 mm anatomy with skull, JSON in
+ * bench/results/n4-colin27.json), --runs N (our runs per input, median reported; default 3),
+ * --native-runs N (default 1), --spacing 1|2 (default 1), --no-native.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,16 +25,18 @@ import { parseArgs, promisify } from 'node:util';
 const run = promisify(execFile);
 const here = path.dirname(new URL(import.meta.url).pathname);
 const root = path.resolve(here, '..');
-const { values } = parseArgs({ options: { json: { type: 'string' }, runs: { type: 'string' }, 'native-runs': { type: 'string' }, spacing: { type: 'string' }, 'no-native': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { json: { type: 'string' }, runs: { type: 'string' }, 'native-runs': { type: 'string' }, spacing: { type: 'string' }, input: { type: 'string' }, 'no-native': { type: 'boolean' } } });
+const source = values.input ?? 'mni152';
+if (source !== 'mni152' && source !== 'colin27') throw new Error('--input must be mni152 or colin27');
 const runs = Number(values.runs ?? 3), nativeRuns = Number(values['native-runs'] ?? 1), spacing = Number(values.spacing ?? 1);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(nativeRuns) || nativeRuns < 1) throw new Error('--runs and --native-runs must be whole numbers ≥ 1');
 if (spacing !== 1 && spacing !== 2) throw new Error('--spacing must be 1 or 2');
-const jsonOut = values.json ?? path.join(here, 'results', 'n4.json');
+const jsonOut = values.json ?? path.join(here, 'results', source === 'mni152' ? 'n4.json' : `n4-${source}.json`);
 const shrink = 4, iterations = '50x50x50x50', threshold = 0.001, distance = 200;
 
-const { hasN4CaseData, makeN4Case, relativeResidualCv } = await import('../test/pipeline/support/n4-case.js');
-if (!hasN4CaseData) {
-  console.log('bench:n4: ../shared/data (MNI152 T1 + brain mask) is not here; nothing to measure.');
+const { hasColinData, hasN4CaseData, makeN4Case, relativeResidualCv } = await import('../test/pipeline/support/n4-case.js');
+if (!hasN4CaseData || (source === 'colin27' && !hasColinData)) {
+  console.log(`bench:n4: ../shared/data (${source === 'colin27' ? 'Colin27 + the MNI152 1 mm brain mask' : 'MNI152 T1 + brain mask'}) is not here; nothing to measure.`);
   process.exit(0);
 }
 const { writeNifti } = await import('../shared/pipeline/io/write-nifti.js');
@@ -41,7 +44,7 @@ const { readNifti } = await import('../shared/pipeline/io/read-nifti.js');
 const { makeImage } = await import('../shared/pipeline/image/allocate.js');
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'adni-bench-n4-'));
-const caseData = await makeN4Case(spacing);
+const caseData = await makeN4Case(spacing, source);
 const files = { biased: path.join(work, 'biased.nii.gz'), unbiased: path.join(work, 'unbiased.nii.gz'), mask: path.join(work, 'brain_mask.nii.gz') };
 await writeNifti(caseData.biased, files.biased);
 await writeNifti(caseData.unbiased, files.unbiased);
@@ -149,7 +152,9 @@ const result = {
   date: new Date().toISOString(),
   machine,
   input: {
-    description: `MNI152 T1 with skull (../shared/data/mni152-2mm) resampled to ${spacing} mm × a known smooth field (test/pipeline/support/n4-case.ts)`,
+    description: source === 'colin27'
+      ? `Colin27 T1 with skull (../shared/data/colin27/ch2.nii.gz)${spacing === 1 ? ', native 1 mm grid' : ' resampled to 2 mm'} × a known smooth field; brain mask: MNI152 1 mm mask (test/pipeline/support/n4-case.ts)`
+      : `MNI152 T1 with skull (../shared/data/mni152-2mm) resampled to ${spacing} mm × a known smooth field (test/pipeline/support/n4-case.ts)`,
     size: caseData.grid.size,
     spacingMm: caseData.grid.spacing,
   },
@@ -166,7 +171,7 @@ await rm(work, { recursive: true, force: true });
 const row = (s: NativeSummary) => ('n4Ms' in s
   ? `| ${s.tool} | ${(s.n4Ms / 1000).toFixed(2)} | ${(s.wallMs / 1000).toFixed(2)} | ${s.peakRssMiB.toFixed(0)} | ${(s.relativeCv * 100).toFixed(1)} % |`
   : `| ${s.tool} | n/a | n/a | n/a | ${s.reason} |`);
-console.log(`N4 on ${result.input.size.join('×')} at ${spacing} mm; ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverage1m.toFixed(1)}`);
+console.log(`N4 on ${source} ${result.input.size.join('×')} at ${spacing} mm; ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAverage1m.toFixed(1)}`);
 console.log('| tool | N4 s (no I/O) | process s (read+N4+write) | peak RSS MiB | CV(N4 b / N4 u) ÷ CV(b / u) |');
 console.log('|---|---:|---:|---:|---:|');
 console.log(row(oursSummary));

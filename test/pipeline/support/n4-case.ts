@@ -15,6 +15,12 @@ import { resample } from '../../../shared/pipeline/image/resample.js';
 export const SHARED_DATA_DIR = join(process.cwd(), '..', 'shared', 'data');
 const T1 = join(SHARED_DATA_DIR, 'mni152-2mm', 'MNI152_T1_2mm.nii.gz');
 const MASK = join(SHARED_DATA_DIR, 'mni152-2mm', 'MNI152_T1_2mm_Brain_Mask.nii.gz');
+const COLIN = join(SHARED_DATA_DIR, 'colin27', 'ch2.nii.gz');
+const MASK_1MM = join(SHARED_DATA_DIR, 'mni152-2mm', 'MNI152_T1_1mm_Brain_Mask.nii.gz');
+/** Anatomy an N4 case is built from: the MNI152 T1 (2 mm, with skull) or Colin27 (real 1 mm, with skull). */
+export type N4CaseSource = 'mni152' | 'colin27';
+/** True when ../shared/data holds Colin27 and the 1 mm MNI brain mask (used as its brain mask). */
+export const hasColinData = existsSync(COLIN) && existsSync(MASK_1MM);
 /** True when ../shared/data holds the MNI152 T1 and brain mask the N4 case needs. */
 export const hasN4CaseData = existsSync(T1) && existsSync(MASK);
 
@@ -39,19 +45,22 @@ export function smoothField(x: number, y: number, z: number): number {
 }
 
 /**
- * Builds the case at `spacingMm` (2: the native grid; 1: trilinear upsampling to 182×218×182).
+ * Builds the case at `spacingMm`. MNI152: 2 is its native grid, 1 a trilinear upsampling to
+ * 182×218×182. Colin27: 1 is its native 181×217×181 grid (real 1 mm detail); its brain mask is the
+ * MNI152 1 mm mask (same space) resampled onto it.
  *
  * @example
  * const c = await makeN4Case(2);
+ * const colin = await makeN4Case(1, 'colin27');
  */
-export async function makeN4Case(spacingMm: number): Promise<N4Case> {
-  const t1 = await readImageNode(T1);
-  const mask = await readImageNode(MASK);
+export async function makeN4Case(spacingMm: number, source: N4CaseSource = 'mni152'): Promise<N4Case> {
+  const t1 = await readImageNode(source === 'colin27' ? COLIN : T1);
+  const mask = await readImageNode(source === 'colin27' ? MASK_1MM : MASK);
   const g = gridOf(t1);
   const f = g.spacing[0] / spacingMm;
   const grid: Grid3 = { ...g, size: g.size.map((n) => Math.round(n * f)) as [number, number, number], spacing: [spacingMm, spacingMm, spacingMm] };
   const unbiased = resample(t1.data as ArrayLike<number>, g, grid);
-  const brain = resample(mask.data as ArrayLike<number>, g, grid, { interpolation: 'nearest' });
+  const brain = resample(mask.data as ArrayLike<number>, gridOf(mask), grid, { interpolation: 'nearest' });
   const n = unbiased.length;
   const biased = new Float32Array(n), field = new Float32Array(n), brainMask = new Uint8Array(n);
   const [nx, ny, nz] = grid.size;
