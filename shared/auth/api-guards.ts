@@ -24,8 +24,10 @@ export interface ApiLimits {
   rateLimit?: { capacity: number; refillPerSecond: number };
   /** Browser origins allowed to call the API (the dashboard's); absent = no CORS headers (same origin only). */
   corsOrigins?: string[];
-  /** The caller's address; default the first `x-forwarded-for` hop. */
+  /** The caller's address; default from `x-forwarded-for` behind `trustedProxyHops` proxies. */
   clientAddress?: (c: Context) => string | undefined;
+  /** Proxies in front that append to `x-forwarded-for` (default 1: the cloud gateway). */
+  trustedProxyHops?: number;
 }
 
 export interface ApiGuardDeps {
@@ -46,7 +48,7 @@ export interface ApiGuardDeps {
  */
 export function applyApiGuards(app: Hono, deps: ApiGuardDeps): void {
   const limits = deps.limits ?? {};
-  const clientAddress = limits.clientAddress ?? forwardedClientAddress;
+  const clientAddress = limits.clientAddress ?? forwardedClientAddress(limits.trustedProxyHops);
   if (limits.corsOrigins) {
     const allowed = new Set(limits.corsOrigins);
     app.use(

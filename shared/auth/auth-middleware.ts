@@ -69,7 +69,7 @@ function credentialOf(c: Context): string | undefined {
 }
 
 function deny(c: Context, status: 401, code: string, message: string) {
-  // RFC 6750: say which scheme is expected so clients know to fetch a token.
-  c.header('www-authenticate', `Bearer error="${code === 'missing_token' ? 'invalid_request' : 'invalid_token'}"`);
+  // RFC 6750: say which scheme is expected; an error code only when a credential was sent and refused.
+  c.header('www-authenticate', code === 'missing_token' ? 'Bearer realm="adni"' : 'Bearer realm="adni", error="invalid_token"');
   return apiError(c, status, code, message);
 }

@@ -10,6 +10,8 @@ export const LimitsEnvSchema = z.object({
   /** Burst per client; `0` turns the in-app rate limit off. */
   ADNI_RATE_LIMIT_BURST: z.coerce.number().int().min(0, 'ADNI_RATE_LIMIT_BURST must be 0 (off) or more').optional(),
   ADNI_RATE_LIMIT_PER_SECOND: z.coerce.number().positive('ADNI_RATE_LIMIT_PER_SECOND must be positive').optional(),
+  /** Proxies in front of the API that append to x-forwarded-for (2 behind CloudFront → API Gateway). */
+  ADNI_TRUSTED_PROXY_HOPS: z.coerce.number().int('ADNI_TRUSTED_PROXY_HOPS must be a whole number').min(1, 'ADNI_TRUSTED_PROXY_HOPS must be 1-5').max(5, 'ADNI_TRUSTED_PROXY_HOPS must be 1-5').optional(),
   /** Comma-separated browser origins of the dashboard, e.g. `https://dash.example.org`. */
   ADNI_CORS_ORIGINS: z
     .string()
@@ -41,6 +43,7 @@ export function limitsFromEnv(env: Record<string, string | undefined>, options: 
     ...(e.ADNI_MAX_BODY_BYTES ? { maxBodyBytes: e.ADNI_MAX_BODY_BYTES } : {}),
     ...(e.ADNI_MAX_FHIR_BODY_BYTES ? { maxFhirBodyBytes: e.ADNI_MAX_FHIR_BODY_BYTES } : {}),
     ...(rateLimit ? { rateLimit } : {}),
+    ...(e.ADNI_TRUSTED_PROXY_HOPS ? { trustedProxyHops: e.ADNI_TRUSTED_PROXY_HOPS } : {}),
     ...(e.ADNI_CORS_ORIGINS ? { corsOrigins: e.ADNI_CORS_ORIGINS.map((o) => new URL(o).origin) } : {}),
   };
 }

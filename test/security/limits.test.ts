@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../providers/local/fs-object-store.js';
 import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
+import { forwardedClientAddress } from '../../shared/auth/client-address.js';
 import { limitsFromEnv } from '../../shared/auth/limits-config.js';
 import { rateLimit } from '../../shared/auth/rate-limit.js';
 import { MemoryLogger } from '../support/recorders.js';
@@ -88,6 +89,32 @@ describe('rate limit (token bucket per client)', () => {
   });
 });
 
+describe('client address behind proxies', () => {
+  it.each([
+    [1, '6.6.6.6, 203.0.113.7', '203.0.113.7'],
+    [2, '6.6.6.6, 203.0.113.7, 198.51.100.1', '203.0.113.7'],
+    [1, '203.0.113.7', '203.0.113.7'],
+    [3, '203.0.113.7', '203.0.113.7'],
+  ])('%i trusted hop(s), x-forwarded-for "%s" → %s', async (hops, header, expected) => {
+    // Prepare
+    const app = new Hono().get('/', (c) => c.text(forwardedClientAddress(hops)(c) ?? '-'));
+    // Act
+    const address = await (await app.request('/', { headers: { 'x-forwarded-for': header } })).text();
+    // Assess
+    expect(address).toBe(expected);
+  });
+
+  it('a client cannot dodge the rate limit by writing its own first hop', async () => {
+    // Prepare
+    const app = await makeApp({ rateLimit: { capacity: 1, refillPerSecond: 0.001 } });
+    // Act
+    const first = await app.request('/openapi.json', { headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7' } });
+    const second = await app.request('/openapi.json', { headers: { 'x-forwarded-for': '7.7.7.7, 203.0.113.7' } });
+    // Assess
+    expect([first.status, second.status]).toEqual([200, 429]);
+  });
+});
+
 describe('CORS', () => {
   const origin = 'https://dash.example.org';
   it.each([
@@ -122,6 +149,7 @@ describe('limitsFromEnv', () => {
     [{ ADNI_RATE_LIMIT_BURST: '20', ADNI_RATE_LIMIT_PER_SECOND: '2' }, { rateLimit: { capacity: 20, refillPerSecond: 2 } }],
     [{ ADNI_CORS_ORIGINS: 'https://a.example/, https://b.example' }, { corsOrigins: ['https://a.example', 'https://b.example'] }],
     [{ ADNI_MAX_BODY_BYTES: '2048' }, { maxBodyBytes: 2048 }],
+    [{ ADNI_TRUSTED_PROXY_HOPS: '2' }, { trustedProxyHops: 2 }],
   ])('%j → %j', (env, expected, defaultRateLimit?: typeof fallback) => {
     expect(limitsFromEnv(env, { defaultRateLimit })).toEqual(expected);
   });
