@@ -20,8 +20,9 @@ import { otsuThreshold } from './mask/otsu.js';
 import { n4BiasFieldCorrection } from './n4/index.js';
 import { writeQcReport } from './qc/report.js';
 import { linearMatrix, type ElastixTransform } from './registration/elastix-transform.js';
+import { coarseGridFor, coordinateImages, OUTSIDE, sampleThroughPointMap } from './registration/point-map.js';
 import { RegistrationWorker } from './registration/registration-worker.js';
-import { downsampleForRegistration, gridOf as regGridOf, type Grid } from './registration/volume.js';
+import { downsampleForRegistration, type Grid } from './registration/volume.js';
 import { stageOutputDir } from './steps/output-dir.js';
 import { fileDigest, libraryVersions } from './steps/provenance.js';
 import { centiloid, type CentiloidTracer } from './suvr/centiloid.js';
@@ -142,7 +143,6 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
   try {
     const t1Image = t1.image;
     const grid = gridOf(t1Image);
-    const t1GridForTransformix: Grid = regGridOf(t1Image);
     const size = grid.size;
 
     // 2. N4 on the whole head (Otsu foreground) for registration.
@@ -168,19 +168,25 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     const [deformable, { frames, rigid }] = await Promise.all([templateReg, petReg]);
     options.signal?.throwIfAborted();
 
-    // 3/6/7. Warp template images onto the T1 grid (A and B share the work), PET through the rigid.
-    const warp = (worker: RegistrationWorker, image: Image, interpolation: 'linear' | 'nearest') =>
-      worker.run('applyTransform', { moving: image, transform: deformable.transform, grid: t1GridForTransformix, interpolation }).then((r) => r.image.data as Float32Array);
+    // 3/6/7. Template images onto the T1 grid: transformix maps the template's coordinates onto a
+    // ~2 mm copy of the T1 grid (x in A, y and z in B), every image is then sampled in one TS pass.
     const centiloidRef = bundle.manifest.centiloid?.reference ?? 'wholeCerebellum';
     const warped = await step('warpTemplate', async () => {
-      const [mask, atlas, ref, gaainTarget, gaainRef] = await Promise.all([
-        warp(workerA, bundle.brainMask, 'linear'),
-        warp(workerB, bundle.atlas, 'nearest'),
-        warp(workerA, bundle.referenceRegions[reference], 'linear'),
-        bundle.centiloidTarget ? warp(workerB, bundle.centiloidTarget, 'linear') : Promise.resolve(undefined),
-        bundle.centiloidTarget && centiloidRef !== reference ? warp(workerA, bundle.referenceRegions[centiloidRef], 'linear') : Promise.resolve(undefined),
-      ]);
-      return { mask, atlas, ref, gaainTarget, gaainRef };
+      const coarse = coarseGridFor(grid, settings.spacingMm);
+      const coarseGrid: Grid = { size: [...coarse.grid.size], spacing: [...coarse.grid.spacing], origin: [...coarse.grid.origin], direction: Array.from(coarse.grid.direction) };
+      const coordinates = coordinateImages(gridOf(bundle.t1));
+      const warpCoordinate = (worker: RegistrationWorker, image: Image) =>
+        worker.run('applyTransform', { moving: image, transform: deformable.transform, grid: coarseGrid, interpolation: 'linear', defaultValue: OUTSIDE }).then((r) => r.image.data as Float32Array);
+      const map = (await Promise.all([warpCoordinate(workerA, coordinates[0]), warpCoordinate(workerB, coordinates[1]), warpCoordinate(workerB, coordinates[2])])) as [Float32Array, Float32Array, Float32Array];
+      const sources: { data: ArrayLike<number>; interpolation: 'linear' | 'nearest' }[] = [
+        { data: bundle.brainMask.data as ArrayLike<number>, interpolation: 'linear' },
+        { data: bundle.atlas.data as ArrayLike<number>, interpolation: 'nearest' },
+        { data: bundle.referenceRegions[reference].data as ArrayLike<number>, interpolation: 'linear' },
+      ];
+      if (bundle.centiloidTarget) sources.push({ data: bundle.centiloidTarget.data as ArrayLike<number>, interpolation: 'linear' });
+      if (bundle.centiloidTarget && centiloidRef !== reference) sources.push({ data: bundle.referenceRegions[centiloidRef].data as ArrayLike<number>, interpolation: 'linear' });
+      const [mask, atlas, ref, ...rest] = sampleThroughPointMap({ map, coarse, fine: grid, template: gridOf(bundle.t1), images: sources });
+      return { mask, atlas, ref, gaainTarget: bundle.centiloidTarget ? rest[0] : undefined, gaainRef: bundle.centiloidTarget && centiloidRef !== reference ? rest[1] : undefined };
     });
     const petInT1 = await step('petResample', () => {
       const m = linearMatrix(rigid.transform.parameterObject[0]);
