@@ -82,7 +82,7 @@ describe('adni serve', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     // Act
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stdout}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stdout}`)), 80_000);
       child.stdout.on('data', () => {
         const match = /running at (http:\/\/\S+)/.exec(stdout);
         if (match) {
@@ -106,5 +106,5 @@ describe('adni serve', () => {
     // The model is loaded and reads the stack's own FHIR server: an unknown patient is a 404, not a 501.
     expect(predictUnknown.status).toBe(404);
     expect(await exited).toBe(0);
-  });
+  }, 120_000); // starts PGlite, the model and the server as a child process: slow on a loaded runner
 });
