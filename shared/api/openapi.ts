@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requiredScope } from '../auth/route-scopes.js';
 import { PatientIdSchema, SessionDateSchema } from '../domain/session-key.js';
 import { OutputFileSchema, OutputListResponseSchema } from './routes/outputs.js';
 import { PatientListQuerySchema, PatientListResponseSchema } from './routes/patients.js';
@@ -210,10 +211,18 @@ export function openApiDocument(): Record<string, unknown> {
         { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : {}) },
       ]),
     );
+    // Who may call it (shared/auth/route-scopes.ts); enforced only where the deployment configures auth.
+    const isPublic = op.path === '/health';
+    const scope = requiredScope(op.method.toUpperCase(), op.path);
+    if (!isPublic) {
+      responses[401] = { description: 'no, expired or invalid credential (when the deployment requires one)', content: { 'application/json': { schema: jsonSchema(ApiErrorSchema, 'output') } } };
+      if (scope) responses[403] = { description: `the credential lacks the scope "${scope}"`, content: { 'application/json': { schema: jsonSchema(ApiErrorSchema, 'output') } } };
+    }
     paths[op.path] = {
       ...paths[op.path],
       [op.method]: {
         summary: op.summary,
+        security: isPublic ? [] : [{ bearerAuth: scope ? [scope] : [] }],
         ...(parameters.length ? { parameters } : {}),
         ...(op.request ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.request, 'input') } } } } : {}),
         responses,
@@ -228,6 +237,15 @@ export function openApiDocument(): Record<string, unknown> {
       description: 'Upload MRI+PET sessions, follow their preprocessing, read patient timelines and predict progression. Errors are always { error: { code, message, details? } }.',
     },
     paths,
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An OIDC access token (scopes predict, read:patients, upload; FHIR writes write:patients), or the local stack API key',
+        },
+      },
+    },
   };
   return cached;
 }

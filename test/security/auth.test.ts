@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../providers/local/fs-object-store.js';
 import { createApiApp } from '../../shared/api/app.js';
+import { openApiDocument } from '../../shared/api/openapi.js';
 import { apiKeyVerifier } from '../../shared/auth/api-key-verifier.js';
 import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
 import { memoryFhirStore } from '../fhir/memory-store.js';
@@ -122,6 +123,35 @@ describe('JWT bearer tokens', () => {
     for (let i = 0; i < 5; i++) await call('GET', '/patients', { authorization: `Bearer ${token}` });
     // Assess
     expect(issuer.jwksRequests() - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('the OpenAPI document says what is enforced', () => {
+  it('each documented operation needs exactly the scope its security entry names (403 without, through with)', async () => {
+    // Prepare
+    const doc = openApiDocument() as { paths: Record<string, Record<string, { security: { bearerAuth?: string[] }[] }>> };
+    const none = await issuer.token({ scope: 'openid' });
+    const checked: string[] = [];
+    // Act / Assess
+    for (const [template, methods] of Object.entries(doc.paths)) {
+      const url = template.replace('{patient_id}', 'P001').replace('{session_date}', '2024-01-01').replace('{file}', 'qc/index.html');
+      for (const [method, op] of Object.entries(methods)) {
+        const scope = op.security[0]?.bearerAuth?.[0];
+        const body = method === 'post' ? {} : undefined;
+        if (template === '/health') {
+          expect(op.security).toEqual([]);
+          continue;
+        }
+        const without = (await call(method.toUpperCase(), url, { authorization: `Bearer ${none}` }, body)).status;
+        const withScope = (await call(method.toUpperCase(), url, { authorization: `Bearer ${await issuer.token({ scope: scope ?? 'openid' })}` }, body)).status;
+        // The operation's name rides along so a failure says which one.
+        if (scope) expect([`${method} ${template}`, without]).toEqual([`${method} ${template}`, 403]);
+        else expect([401, 403], `${method} ${template}`).not.toContain(without);
+        expect([401, 403]).not.toContain(withScope);
+        checked.push(`${method} ${template}`);
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(8);
   });
 });
 
