@@ -5,12 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
+import { createLocalPrediction } from '../../providers/local/local-prediction.js';
 import { startLocalStack, type LocalStack } from '../../providers/local/local-stack.js';
 import { webAppRoutes } from '../../providers/local/web-app-routes.js';
-import { fhirPatientHistorySource } from '../../shared/fhir/patient-history-source.js';
-import type { PatientHistorySource } from '../../shared/model/patient-history.js';
-import { createPredictor } from '../../shared/model/predictor.js';
-import { createRoiFeaturesReader } from '../../shared/model/roi-features-reader.js';
 import { generatePhantom, writePhantom } from '../../shared/pipeline/phantom/index.js';
 import { MemoryLogger } from '../support/recorders.js';
 import { CHROMIUM_FLAGS, findChromium } from './support/chromium.js';
@@ -43,8 +40,7 @@ describe('clinician dashboard in Chromium', () => {
     );
 
     // Prediction reads histories from the stack's own FHIR server, known once the stack runs.
-    let source: PatientHistorySource | undefined;
-    const predictor = await createPredictor({ device: 'cpu' });
+    const local = await createLocalPrediction({ device: 'cpu' });
     stack = await startLocalStack({
       logger,
       dataDir: path.join(work, 'data'),
@@ -54,9 +50,9 @@ describe('clinician dashboard in Chromium', () => {
       // ADNI_E2E_PIPELINE=validate-only skips the image processing (the job then only checks and copies the inputs).
       ...(process.env.ADNI_E2E_PIPELINE ? { jobEnv: { ADNI_PIPELINE: process.env.ADNI_E2E_PIPELINE } } : {}),
       configure: (app) => app.route('/', webAppRoutes({ distDir: dist })),
-      prediction: { history: { get: (id) => source!.get(id) }, predictor },
+      prediction: local.prediction,
     });
-    source = fhirPatientHistorySource({ fhir: stack.fhir!, roi: createRoiFeaturesReader({ store: stack.store }) });
+    local.bind(stack);
     await seedDemoPatient(stack.fhirUrl!);
 
     browser = await chromium.launch({ executablePath, args: CHROMIUM_FLAGS, headless: true });
