@@ -3,6 +3,7 @@ import { systemClock } from '../../shared/ports/observability.js';
 import { BatchJobSubmitter } from '../../providers/aws/batch-job-submitter.js';
 import { UploadTriggerEnvSchema, loadConfig } from '../../providers/aws/config.js';
 import { LoggingStatusSink } from '../../providers/aws/logging-status-sink.js';
+import { withFhirStatusFromEnv } from '../../shared/fhir/status-from-env.js';
 import { awsObservability } from '../../providers/aws/observability.js';
 import { parseAwsUploadEvents, type AwsEventKind } from '../../providers/aws/parse-aws-upload-events.js';
 import { S3ObjectStore } from '../../providers/aws/s3-object-store.js';
@@ -92,7 +93,8 @@ export function uploadTriggerDepsFromEnv(env: Record<string, string | undefined>
     store: new S3ObjectStore({ bucket: config.ADNI_RAW_BUCKET }),
     outputBucket: config.ADNI_PREPROCESSED_BUCKET,
     jobs: new BatchJobSubmitter({ jobQueue: config.ADNI_JOB_QUEUE, jobDefinition: config.ADNI_JOB_DEFINITION, attempts: config.ADNI_JOB_ATTEMPTS }),
-    status: new LoggingStatusSink(logger),
+    // Plus FHIR (HealthLake) when FHIR_BASE_URL is set.
+    status: withFhirStatusFromEnv(new LoggingStatusSink(logger), env, { logger, objectUrl: (bucket, key) => `s3://${bucket}/${key}` }),
     clock: systemClock,
     logger,
     metrics,

@@ -1,6 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import { handleUpload, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
 import { systemClock } from '../../shared/ports/observability.js';
+import { withFhirStatusFromEnv } from '../../shared/fhir/status-from-env.js';
 import { blobCreatedToUploadEvent, type AzureEventParseResult } from '../../providers/azure/blob-created-event.js';
 import { blobTriggerToUploadEvent } from '../../providers/azure/blob-trigger-event.js';
 import { AzureUploadEnvSchema, loadConfig } from '../../providers/azure/config.js';
@@ -86,8 +87,8 @@ export async function azureUploadDepsFromEnv(env: Record<string, string | undefi
     store,
     outputBucket: config.ADNI_OUTPUT_CONTAINER,
     jobs,
-    // The same status records the batch image writes next to the outputs.
-    status: new StoreStatusSink(store),
+    // The same status records the batch image writes next to the outputs, plus FHIR when FHIR_BASE_URL is set.
+    status: withFhirStatusFromEnv(new StoreStatusSink(store), env, { logger }),
     clock: systemClock,
     logger,
     metrics: new LogMetrics(logger),

@@ -1,5 +1,6 @@
 import { handleUpload, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
 import { systemClock } from '../../shared/ports/observability.js';
+import { withFhirStatusFromEnv } from '../../shared/fhir/status-from-env.js';
 import { GcpUploadEnvSchema, loadConfig } from '../../providers/gcp/config.js';
 import { gcsCloudEventToUploadEvent } from '../../providers/gcp/gcs-event.js';
 import { CloudLoggingLogger, LogLineMetrics } from '../../providers/gcp/observability.js';
@@ -60,8 +61,8 @@ export async function gcpUploadDepsFromEnv(env: Record<string, string | undefine
       timeoutSeconds: config.ADNI_JOB_TIMEOUT_SECONDS,
       environment: { ADNI_GCP_PROJECT: config.ADNI_GCP_PROJECT },
     }),
-    // The same status records the batch image writes next to the outputs.
-    status: new StoreStatusSink(store),
+    // The same status records the batch image writes next to the outputs, plus FHIR when FHIR_BASE_URL is set.
+    status: withFhirStatusFromEnv(new StoreStatusSink(store), env, { logger }),
     clock: systemClock,
     logger,
     metrics: new LogLineMetrics(logger),

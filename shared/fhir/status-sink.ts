@@ -75,14 +75,20 @@ export class FhirStatusSink implements StatusSink {
    * otherwise the update is decided again on the new Task.
    */
   async update(update: JobStatusUpdate): Promise<void> {
+    let lostCreate = false;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.tryUpdate(update);
-      if (outcome !== 'conflict') return;
+      if (outcome === 'done') {
+        // Our study write went through without our Task: put the study back in line with the Task that won.
+        if (lostCreate) await this.alignStudy(update.job);
+        return;
+      }
+      lostCreate ||= outcome === 'lost-create';
       if (attempt >= MAX_ATTEMPTS) throw new Error(`could not record the ${update.status} status: the Task kept changing (${MAX_ATTEMPTS} attempts)`);
     }
   }
 
-  private async tryUpdate(update: JobStatusUpdate): Promise<'done' | 'conflict'> {
+  private async tryUpdate(update: JobStatusUpdate): Promise<'done' | 'conflict' | 'lost-create'> {
     const { job } = update;
     const store = this.options.store;
     const existing = (await store.search<Task>('Task', taskQuery(job), { maxResults: 2 }))[0];
@@ -155,13 +161,9 @@ export class FhirStatusSink implements StatusSink {
       throw error;
     }
     const taskStatus = response.entry?.[2]?.response?.status ?? '';
-    if (!existing && !taskStatus.startsWith('201')) {
-      // Another writer created the Task between our read and write, so ours was not stored, but the study got our
-      // status: decide again on their Task, and put the study back in line with it if ours is not applied.
-      const outcome = await this.tryUpdate(update);
-      if (outcome === 'done') await this.alignStudy(job);
-      return outcome;
-    }
+    // Another writer created the Task between our read and write, so ours was not stored (but the study got our
+    // status): decide again on their Task.
+    if (!existing && !taskStatus.startsWith('201')) return 'lost-create';
     this.logger.info('preprocessing status recorded in FHIR', { patient: redactId(job.patientId), status: update.status });
     return 'done';
   }
