@@ -39,7 +39,7 @@ export interface RegistrationSettings {
   affine: { resolutions: number; iterations: number; samples: number };
   bspline: { resolutions: number; iterations: number; samples: number; finalGridSpacingMm: number };
   rigid: { resolutions: number; iterations: number; samples: number };
-  /** PET frame realignment (frames of one scan are close: fewer levels and iterations). */
+  /** PET frame realignment (frames of one scan are close: fewer levels; 100 iterations left the 2 mm real case at 1.2 % median SUVR error, 150 at 0.75 %). */
   frames: { resolutions: number; iterations: number; samples: number };
 }
 
@@ -51,7 +51,7 @@ export const DEFAULT_REGISTRATION: RegistrationSettings = {
   // PET→T1 runs beside the (longer) template registration, so its extra accuracy costs no wall time:
   // on the phantom, 100 iterations × 2048 samples left ~0.4 mm of error and ±2 % left/right SUVR bias.
   rigid: { resolutions: 3, iterations: 250, samples: 4096 },
-  frames: { resolutions: 2, iterations: 100, samples: 2048 },
+  frames: { resolutions: 2, iterations: 150, samples: 2048 },
 };
 
 /** Options of {@link preprocess}. */
