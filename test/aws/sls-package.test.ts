@@ -82,12 +82,13 @@ describe('serverless package (offline)', () => {
   it('zip functions run on nodejs22.x and the prediction function is a container image', () => {
     const functions = Object.fromEntries(resources('AWS::Lambda::Function'));
     expect(Object.keys(functions).sort()).toEqual([
+      'BatchJobFailedLambdaFunction',
       'BatchMonitorLambdaFunction',
       'HttpApiLambdaFunction',
       'PredictProgressionLambdaFunction',
       'UploadTriggerLambdaFunction',
     ]);
-    for (const id of ['BatchMonitorLambdaFunction', 'HttpApiLambdaFunction', 'UploadTriggerLambdaFunction']) {
+    for (const id of ['BatchJobFailedLambdaFunction', 'BatchMonitorLambdaFunction', 'HttpApiLambdaFunction', 'UploadTriggerLambdaFunction']) {
       expect(functions[id].Properties.Runtime, id).toBe('nodejs22.x');
     }
     const predict = functions.PredictProgressionLambdaFunction.Properties;
@@ -258,6 +259,18 @@ describe('HTTP API sign-in (issue 8)', () => {
   });
 });
 
+describe('job reliability (issue 8)', () => {
+  it('FAILED Batch jobs of this queue invoke the batchJobFailed function', () => {
+    // Prepare
+    const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties);
+    // Act
+    const rule = rules.find((r) => JSON.stringify(r.Targets ?? []).includes('BatchJobFailed'));
+    // Assess
+    expect(rule).toBeDefined();
+    expect(rule!.EventPattern).toMatchObject({ source: ['aws.batch'], 'detail-type': ['Batch Job State Change'], detail: { status: ['FAILED'], jobQueue: [{ Ref: 'PreprocessingJobQueue' }] } });
+  });
+});
+
 describe('dashboard hosting (S3 + CloudFront)', () => {
   const config = () => resource('WebDistribution').Properties.DistributionConfig;
 
@@ -327,7 +340,7 @@ describe('zip artifacts', () => {
   it('are small bundles without native or wasm packages, and the upload trigger bundle really runs', async () => {
     const { default: JSZip } = await import('jszip');
     const zips = (await readdir(outDir)).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).toEqual(['batchMonitor.zip', 'httpApi.zip', 'uploadTrigger.zip']);
+    expect(zips).toEqual(['batchJobFailed.zip', 'batchMonitor.zip', 'httpApi.zip', 'uploadTrigger.zip']);
     const sizes: Record<string, number> = {};
     for (const zipName of zips) {
       sizes[zipName] = (await stat(path.join(outDir, zipName))).size;
