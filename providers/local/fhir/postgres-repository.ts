@@ -32,6 +32,9 @@ export interface PostgresRepositoryOptions {
   now?: () => Date;
 }
 
+/** Writes before the first statistics refresh of a new database (then 10 % of its resources). */
+const ANALYZE_MIN_WRITES = 200;
+
 interface StoredRow {
   version: number;
   deleted: boolean;
@@ -55,6 +58,10 @@ export class PostgresFhirRepository extends FhirRepository<SqlClient> {
   private readonly current = new AsyncLocalStorage<SqlClient>();
   private readonly validate: boolean;
   private readonly now: () => Date;
+  /** Writes since the planner statistics were last refreshed, and how many trigger the next refresh. */
+  private writesSinceAnalyze = 0;
+  private analyzeAfter = ANALYZE_MIN_WRITES;
+  private analyzing: Promise<void> | undefined;
 
   constructor(
     private readonly sql: SqlClient,
@@ -78,7 +85,41 @@ export class PostgresFhirRepository extends FhirRepository<SqlClient> {
     // Nested calls (a conditional create inside a transaction bundle) join the open transaction, so the
     // whole bundle commits or rolls back as one.
     if (open) return callback(open);
-    return this.sql.transaction((tx) => this.current.run(tx, () => callback(tx)));
+    const result = await this.sql.transaction((tx) => this.current.run(tx, () => callback(tx)));
+    if (this.writesSinceAnalyze >= this.analyzeAfter) void this.analyze();
+    return result;
+  }
+
+  /** Resolves when no statistics refresh is running (close the database only then). */
+  async settled(): Promise<void> {
+    await this.analyzing;
+  }
+
+  /**
+   * Refreshes the planner's statistics (`ANALYZE`), as PostgreSQL's autovacuum would after as many changes;
+   * PGlite has no autovacuum, and without statistics the planner scans a whole search table to sort a
+   * 12-row result (16 ms instead of 1.5 ms per search at 13 000 resources). Runs after a commit, never
+   * inside a transaction; resolves when done (errors are ignored: a stale plan is slower, not wrong).
+   *
+   * @example
+   * await repo.analyze(); // after a bulk load
+   */
+  analyze(): Promise<void> {
+    this.analyzing ??= (async () => {
+      const writes = this.writesSinceAnalyze;
+      try {
+        await this.sql.query(`ANALYZE fhir_resource, ${SEARCH_TABLES.join(', ')}`);
+        const { rows } = await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM fhir_resource');
+        // Like autovacuum: 50 + 10 % of the table, here counted in writes.
+        this.analyzeAfter = Math.max(ANALYZE_MIN_WRITES, Math.round(0.1 * Number(rows[0]?.n ?? 0)));
+        this.writesSinceAnalyze -= writes;
+      } catch {
+        // Closed underneath us (shutdown) or busy: the next threshold tries again.
+      } finally {
+        this.analyzing = undefined;
+      }
+    })();
+    return this.analyzing;
   }
 
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
@@ -303,6 +344,7 @@ export class PostgresFhirRepository extends FhirRepository<SqlClient> {
     insert('id_', 'fhir_date', ['code', 'start_at', 'end_at'], values.date.map((d) => [d.code, d.start, d.end]));
     insert('is_', 'fhir_string', ['code', 'value'], values.string.map((v) => [v.code, v.value]));
     await tx.query(`WITH ${parts.join(',\n')} SELECT 1`, params);
+    this.writesSinceAnalyze++;
     return content;
   }
 

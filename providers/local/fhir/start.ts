@@ -47,12 +47,17 @@ export async function startEmbeddedFhir(options: EmbeddedFhirOptions = {}): Prom
     throw error;
   }
   const repo = new PostgresFhirRepository(sql, options);
+  // Fresh statistics for the data already there (PGlite has no autovacuum; see PostgresFhirRepository.analyze).
+  await repo.analyze();
   return {
     repo,
     sql,
     storage: options.databaseUrl ? 'postgres' : 'pglite',
     routes: fhirRoutes({ repo, basePath: options.basePath }),
-    close: () => sql.close(),
+    close: async () => {
+      await repo.settled();
+      await sql.close();
+    },
   };
 }
 
