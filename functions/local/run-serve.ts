@@ -26,6 +26,7 @@ export async function runServe(options: Pick<LocalStackOptions, 'port' | 'host' 
     `  or drop files: ${stack.dropDir}/{patient}/{YYYY-MM-DD}/{mri,pet}.nii.gz`,
     `  outputs:       ${stack.dataDir}/store/preprocessed/{patient}/{YYYY-MM-DD}/`,
     `  health:        ${stack.url}/health`,
+    `  FHIR R4:       ${stack.fhirUrl ?? 'off (ADNI_FHIR=off)'}`,
     ...accessLines(stack.access),
     `  prediction:    ${local ? `POST ${stack.url}/predict-progression (${local.prediction.predictor.device})` : 'off (the model could not be loaded; see the message above)'}`,
     'Press Ctrl-C to stop.',

@@ -57,8 +57,7 @@ export function fhirPatientHistorySource(options: FhirPatientHistorySourceOption
         patientId,
         demographics: {
           ageAtBaseline: ageAt(sessions[0]?.date, facts),
-          // FHIR may lack a gender (a patient known only from uploads); such a patient has no scores either,
-          // so the route answers 422 before the model would read this.
+          // FHIR may lack a gender; insufficientDataReason turns 'unknown' into a 422 before the model reads it.
           sex: facts?.sex ?? ('unknown' as PatientHistory['demographics']['sex']),
           ...(facts?.educationYears === undefined ? {} : { educationYears: facts.educationYears }),
           ...(apoe4 === undefined ? {} : { apoe4 }),

@@ -59,6 +59,7 @@ describe('feature assembly', () => {
     ['no sessions', { sessions: [] }, 'no sessions'],
     ['no cognitive score', { sessions: [{ date: '2020-01-01', scores: {} }] }, 'cognitive score'],
     ['unknown age', { demographics: { ageAtBaseline: Number.NaN, sex: 'male' as const } }, 'age'],
+    ['unknown sex (a FHIR Patient without gender)', { demographics: { ageAtBaseline: 70, sex: 'unknown' as 'male' } }, 'sex is unknown'],
     ['enough data', {}, undefined],
   ])('insufficientDataReason: %s', (_what, change, reason) => {
     const history = { ...structuredClone(base), ...change };

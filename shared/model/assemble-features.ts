@@ -23,6 +23,9 @@ export function insufficientDataReason(history: PatientHistory): string | undefi
   const scored = history.sessions.some((s) => [s.scores.mmse, s.scores.cdrsb, s.scores.adas13].some((v) => typeof v === 'number' && Number.isFinite(v)));
   if (!scored) return 'no session has a cognitive score (MMSE, CDR-SB or ADAS13)';
   if (!Number.isFinite(history.demographics.ageAtBaseline)) return 'age at baseline is unknown';
+  // Sex is a model input with no missing-value mask: guessing one would silently shift the forecast.
+  const sex: string = history.demographics.sex;
+  if (sex !== 'female' && sex !== 'male') return 'sex is unknown (record the Patient gender as female or male)';
   return undefined;
 }
 
