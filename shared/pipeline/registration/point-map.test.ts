@@ -59,3 +59,16 @@ describe('point map resampling', () => {
     expect(r[29]).toBe(1);
   });
 });
+
+describe('label interpolation', () => {
+  test('picks the label with the largest trilinear weight and never invents one', () => {
+    // Prepare: labels 3 (x < 10) and 7 (x ≥ 10) along x; identity map.
+    const labels = Int16Array.from({ length: 8000 }, (_, i) => (i % 20 < 10 ? 3 : 7));
+    const { map, coarse } = translationMap([0, 0, 0]);
+    // Act
+    const [l] = sampleThroughPointMap({ map, coarse, fine, template, images: [{ data: labels, interpolation: 'label' }] });
+    // Assess: fine x = 3 + i mm; the boundary sits between template voxels 9 (18 mm) and 10 (20 mm).
+    expect(new Set(l)).toEqual(new Set([3, 7]));
+    expect([l[15], l[16], l[17]]).toEqual([3, 3, 7]); // 18 mm → 3, 19 mm (a tie) → the first met (3), 20 mm → 7
+  });
+});

@@ -53,7 +53,12 @@ export function coordinateImages(template: Grid3): [Image, Image, Image] {
 /** How {@link sampleThroughPointMap} reads one template image. */
 export interface MappedImage {
   data: ArrayLike<number>;
-  interpolation: 'linear' | 'nearest';
+  /**
+   * `linear` (masks, intensities), `nearest`, or `label`: the label whose trilinear weight among the 8
+   * neighbours is largest (label-wise linear interpolation: smooth boundaries when a coarse atlas lands
+   * on a finer grid, and never a label that is not there).
+   */
+  interpolation: 'linear' | 'nearest' | 'label';
 }
 
 /** Options of {@link sampleThroughPointMap}. */
@@ -85,6 +90,7 @@ export function sampleThroughPointMap(o: SampleThroughPointMapOptions): Float32A
   const toIndex = physicalToIndex(o.template);
   const outs = o.images.map(() => new Float32Array(nx * ny * nz));
   const [mx, my, mz] = o.map;
+  const labels = new Float64Array(8), weights = new Float64Array(8);
   let v = 0;
   for (let k = 0; k < nz; k++) {
     const ck = Math.min(Math.floor(k / fz), o.coarse.grid.size[2] - 2 < 0 ? 0 : o.coarse.grid.size[2] - 2), wk = k / fz - ck;
@@ -103,7 +109,9 @@ export function sampleThroughPointMap(o: SampleThroughPointMapOptions): Float32A
         const fk = toIndex[8] * px + toIndex[9] * py + toIndex[10] * pz + toIndex[11];
         for (let m = 0; m < o.images.length; m++) {
           const img = o.images[m];
-          if (img.interpolation === 'nearest') {
+          if (img.interpolation === 'label') {
+            outs[m][v] = majorityLabel(img.data, fi, fj, fk, tx, ty, tz, labels, weights);
+          } else if (img.interpolation === 'nearest') {
             const ri = Math.round(fi), rj = Math.round(fj), rk = Math.round(fk);
             if (ri >= 0 && rj >= 0 && rk >= 0 && ri < tx && rj < ty && rk < tz) outs[m][v] = img.data[ri + tx * rj + txy * rk];
           } else {
@@ -114,6 +122,26 @@ export function sampleThroughPointMap(o: SampleThroughPointMapOptions): Float32A
     }
   }
   return outs;
+}
+
+/** The label with the largest summed trilinear weight among the 8 neighbours (0 outside). */
+function majorityLabel(d: ArrayLike<number>, fi: number, fj: number, fk: number, nx: number, ny: number, nz: number, labels: Float64Array, weights: Float64Array): number {
+  if (fi < -0.5 || fj < -0.5 || fk < -0.5 || fi > nx - 0.5 || fj > ny - 0.5 || fk > nz - 0.5) return 0;
+  const x = Math.min(Math.max(fi, 0), nx - 1), y = Math.min(Math.max(fj, 0), ny - 1), z = Math.min(Math.max(fk, 0), nz - 1);
+  const i0 = Math.min(Math.floor(x), nx - 2), j0 = Math.min(Math.floor(y), ny - 2), k0 = Math.min(Math.floor(z), nz - 2);
+  const u = x - i0, w = y - j0, t = z - k0;
+  let n = 0;
+  for (let c = 0; c < 8; c++) {
+    const di = c & 1, dj = (c >> 1) & 1, dk = (c >> 2) & 1;
+    const wt = (di ? u : 1 - u) * (dj ? w : 1 - w) * (dk ? t : 1 - t);
+    const l = d[i0 + di + nx * (j0 + dj) + nx * ny * (k0 + dk)];
+    let found = -1;
+    for (let q = 0; q < n; q++) if (labels[q] === l) { found = q; break; }
+    if (found < 0) { labels[n] = l; weights[n] = wt; n++; } else weights[found] += wt;
+  }
+  let best = 0;
+  for (let q = 1; q < n; q++) if (weights[q] > weights[best]) best = q;
+  return labels[best];
 }
 
 function tri(d: Float32Array, b: number, sx: number, sy: number, sz: number, u: number, w: number, t: number): number {
