@@ -20,9 +20,7 @@ export const externals = [
   'thread-stream',
 ];
 
-await build({
-  entryPoints: [path.join(here, 'src', 'main.ts')],
-  outfile,
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -32,5 +30,11 @@ await build({
   // CommonJS dependencies (the AWS SDK among them) call require(); ESM output has none, so provide it.
   banner: { js: "import { createRequire as __adniCreateRequire } from 'node:module'; const require = __adniCreateRequire(import.meta.url);" },
   logLevel: 'warning',
-});
-console.log(`bundled ${path.relative(process.cwd(), outfile)}`);
+};
+
+await build({ ...common, entryPoints: [path.join(here, 'src', 'main.ts')], outfile });
+// The registration worker thread, next to main.js: without it the two registrations of a job (template →
+// T1 and PET → T1) would run one after the other (shared/pipeline/registration/registration-worker.ts).
+const workerFile = path.join(path.dirname(outfile), 'registration-worker.mjs');
+await build({ ...common, entryPoints: [path.join(here, '..', 'shared', 'pipeline', 'registration', 'worker.ts')], outfile: workerFile });
+console.log(`bundled ${path.relative(process.cwd(), outfile)} and ${path.relative(process.cwd(), workerFile)}`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_EXIT } from '../../batch-image/src/exit-codes.js';
 import { localDataLayout } from '../../providers/local/data-dir.js';
+import { BUNDLED_WORKER_FILE } from '../../shared/pipeline/registration/registration-worker.js';
 import { FsObjectStore } from '../../providers/local/fs-object-store.js';
 import { StoreStatusSink } from '../../providers/local/store-status-sink.js';
 import { REPO_ROOT } from '../../providers/local/job-pool.js';
@@ -71,6 +73,10 @@ describe('batch entrypoint as a plain Node process', () => {
       expect(result.code).toBe(BATCH_EXIT.badConfig);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it('ships the registration worker beside main.js, so the two registrations of a job run concurrently', () => {
+      expect(existsSync(path.join(path.dirname(BUNDLE), BUNDLED_WORKER_FILE))).toBe(true);
     });
 
     it('runs a whole job from dist/main.js: outputs uploaded, status completed', async () => {

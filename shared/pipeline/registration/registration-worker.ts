@@ -5,6 +5,9 @@ import type { workerOps, WorkerOpName } from './worker-ops.js';
 
 type Ops = typeof workerOps;
 
+/** File name of the bundled worker next to a bundled entrypoint (batch-image/build.mjs writes it). */
+export const BUNDLED_WORKER_FILE = 'registration-worker.mjs';
+
 /**
  * A worker thread running registration operations off the calling thread: itk-wasm calls block their
  * thread, so two independent registrations run concurrently with one here and one on the caller
@@ -27,12 +30,18 @@ export class RegistrationWorker {
   readonly inProcess: boolean;
 
   constructor() {
-    const entry = new URL('./worker.ts', import.meta.url).href;
-    // Bundled builds (batch-image/dist) carry no worker source: run the operations in-process there,
-    // sequentially; correct, only without the concurrency.
-    this.inProcess = !existsSync(fileURLToPath(entry));
-    if (this.inProcess) return;
-    this.worker = new Worker(fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.url)), { workerData: { entry } });
+    // From source, the worker is worker.ts loaded through tsx; in the bundled batch image (dist/main.js)
+    // it is the separately bundled dist/registration-worker.mjs. Without either, the operations run
+    // in-process, sequentially: correct, only without the concurrency.
+    const source = new URL('./worker.ts', import.meta.url);
+    const bundled = new URL(`./${BUNDLED_WORKER_FILE}`, import.meta.url);
+    if (existsSync(fileURLToPath(source))) {
+      this.worker = new Worker(fileURLToPath(new URL('./worker-bootstrap.mjs', import.meta.url)), { workerData: { entry: source.href } });
+    } else if (existsSync(fileURLToPath(bundled))) {
+      this.worker = new Worker(fileURLToPath(bundled));
+    }
+    this.inProcess = this.worker === undefined;
+    if (!this.worker) return;
     this.worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
