@@ -28,10 +28,16 @@ describe('runPreprocessing (batch image step)', () => {
     // Prepare
     const outDir = await emptyOut();
     // Act
-    const { outputs } = await runPreprocessing({ mriPath: session.mri, petPath: session.pet, outDir, env: { ADNI_TEMPLATE_DIR: session.templateDir }, registration: FAST_REGISTRATION });
+    const { outputs, attachments } = await runPreprocessing({ mriPath: session.mri, petPath: session.pet, outDir, env: { ADNI_TEMPLATE_DIR: session.templateDir }, registration: FAST_REGISTRATION });
     // Assess
-    expect(Object.keys(outputs)).toEqual(['mri_brain', 'brain_mask', 'pet_suvr', 'atlas_in_t1', 'roi_features', 'roi_features_tsv', 'provenance']);
-    for (const file of Object.values(outputs)) expect(path.dirname(file)).toBe(outDir);
+    expect(Object.keys(outputs)).toEqual(['mri_brain', 'brain_mask', 'pet_suvr', 'atlas_in_t1', 'roi_features', 'roi_features_tsv', 'qc', 'provenance']);
+    for (const [name, file] of Object.entries(outputs)) expect(path.dirname(file)).toBe(name === 'qc' ? path.join(outDir, 'qc') : outDir);
+    // The QC page's montages go with it, and every image it links to is among them.
+    expect(attachments!.length).toBeGreaterThan(0);
+    for (const file of attachments!) expect(path.dirname(file)).toBe(path.join(outDir, 'qc'));
+    const linked = [...(await readFile(outputs.qc, 'utf8')).matchAll(/src="([^"]+\.png)"/g)].map((m) => m[1]);
+    expect(linked.length).toBeGreaterThan(0);
+    for (const src of linked) expect(attachments).toContain(path.join(outDir, 'qc', src));
     const features = roiFeaturesSchema.parse(JSON.parse(await readFile(outputs.roi_features, 'utf8')));
     expect(features.pipeline.template).toBe('tiny-test-bundle');
     expect(features.regions.map((r) => r.name)).toEqual(['Right_half', 'Left_half']);

@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../shared/ports/observability.js';
@@ -22,8 +22,13 @@ export interface PreprocessingInput {
 }
 
 export interface PreprocessingResult {
-  /** Output file paths by name; each is uploaded as `{outputPrefix}{file name}`. */
+  /**
+   * Output file paths by name, inside `outDir`; each is uploaded as `{outputPrefix}{path relative to outDir}`
+   * and named in the job's status (FHIR Task output).
+   */
   outputs: Record<string, string>;
+  /** Further files inside `outDir` uploaded the same way but not named in the status (the QC montages). */
+  attachments?: string[];
 }
 
 /** `ADNI_PIPELINE`: `full` (default) runs the preprocessing pipeline; `validate-only` checks and copies. */
@@ -82,8 +87,16 @@ export async function runPreprocessing(input: PreprocessingInput): Promise<Prepr
       registration: input.registration,
     });
     logger.info('preprocessing finished', { timingsMs: result.timingsMs, qc: result.qc });
-    const uploaded = ['mri_brain', 'brain_mask', 'pet_suvr', 'atlas_in_t1', 'roi_features', 'roi_features_tsv', 'provenance'] as const;
-    return { outputs: Object.fromEntries(uploaded.map((k) => [k, path.join(result.outDir, OUTPUT_FILES[k])])) };
+    const uploaded = ['mri_brain', 'brain_mask', 'pet_suvr', 'atlas_in_t1', 'roi_features', 'roi_features_tsv', 'qc', 'provenance'] as const;
+    const outputs = Object.fromEntries(uploaded.map((k) => [k, path.join(result.outDir, OUTPUT_FILES[k])]));
+    // The QC page loads its montages by relative path: they travel with it under the same prefix.
+    const qcDir = path.dirname(outputs.qc);
+    const attachments = (await readdir(qcDir, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .filter((file) => file !== outputs.qc)
+      .sort();
+    return { outputs, attachments };
   } catch (error) {
     // Problems with the inputs (or the configured template) are the user's to fix: say so plainly.
     if (error instanceof io.PipelineInputError || error instanceof bundle.TemplateBundleError || error instanceof suvr.SuvrError) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,26 @@ describe('runJob', () => {
     expect(status.updates.map((u) => u.status)).toEqual(['in-progress', 'completed']);
     expect(status.updates[1]).toMatchObject({ jobId: 'j1', outputs: result.ok ? result.outputs : {} });
     expect(await readdir(tempRoot)).toEqual([]);
+  });
+
+  it('uploads QC attachments under their relative path before the named outputs', async () => {
+    // Prepare
+    const { store, status, run } = await setup({ mri: tinyNiftiGz({ seed: 1 }), pet: tinyNiftiGz({ seed: 2 }) });
+    const preprocess: Parameters<typeof runJob>[0]['preprocess'] = async ({ outDir }) => {
+      await mkdir(path.join(outDir, 'qc'));
+      await writeFile(path.join(outDir, 'qc', 'index.html'), '<img src="mask.png">');
+      await writeFile(path.join(outDir, 'qc', 'mask.png'), 'png');
+      return { outputs: { qc: path.join(outDir, 'qc', 'index.html') }, attachments: [path.join(outDir, 'qc', 'mask.png')] };
+    };
+    // Act
+    const result = await run({ preprocess });
+    // Assess
+    expect(result).toEqual({ ok: true, outputs: { qc: 'preprocessed/P1/2024-01-01/qc/index.html' } });
+    expect((await store.list('preprocessed/P1/2024-01-01/')).map((h) => h.key).sort()).toEqual([
+      'preprocessed/P1/2024-01-01/qc/index.html',
+      'preprocessed/P1/2024-01-01/qc/mask.png',
+    ]);
+    expect(status.updates.at(-1)?.outputs).toEqual({ qc: 'preprocessed/P1/2024-01-01/qc/index.html' });
   });
 
   it.each([

@@ -61,11 +61,14 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     options.signal?.throwIfAborted();
 
     const outputs: Record<string, string> = {};
-    for (const [name, file] of Object.entries(result.outputs)) {
-      const key = `${request.outputPrefix}${path.basename(file)}`;
+    const upload = async (file: string): Promise<string> => {
+      const key = `${request.outputPrefix}${outputKeySuffix(outDir, file)}`;
       await options.outputStore.put(key, await readFile(file), { contentType: contentTypeOf(file) });
-      outputs[name] = key;
-    }
+      return key;
+    };
+    // Attachments first: the named outputs (the QC page among them) appear only once what they link to is there.
+    for (const file of result.attachments ?? []) await upload(file);
+    for (const [name, file] of Object.entries(result.outputs)) outputs[name] = await upload(file);
     outcome = { ok: true, outputs };
   } catch (error) {
     outcome = { ok: false, reason: failureReason(error) };
@@ -111,5 +114,15 @@ function describe(error: unknown): string {
 function contentTypeOf(file: string): string {
   if (file.endsWith('.json')) return 'application/json';
   if (file.endsWith('.gz')) return 'application/gzip';
+  if (file.endsWith('.html')) return 'text/html; charset=utf-8';
+  if (file.endsWith('.png')) return 'image/png';
+  if (file.endsWith('.tsv')) return 'text/tab-separated-values';
   return 'application/octet-stream';
+}
+
+/** `qc/t1_mask.png` for a file in `outDir/qc/`; the file name alone for anything outside `outDir`. */
+function outputKeySuffix(outDir: string, file: string): string {
+  const relative = path.relative(outDir, file);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return path.basename(file);
+  return relative.split(path.sep).join('/');
 }
