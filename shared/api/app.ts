@@ -10,6 +10,9 @@ import { apiError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { outputRoutes } from './routes/outputs.js';
 import { patientRoutes } from './routes/patients.js';
+import { backfillRoutes } from './routes/backfill.js';
+import { reprocessRoutes } from './routes/reprocess.js';
+import type { UploadPorts } from '../core/handle-upload.js';
 import { predictRoutes, type PredictRouteDeps } from './routes/predict.js';
 import { statusRoutes } from './routes/status.js';
 import { timelineRoutes } from './routes/timeline.js';
@@ -35,6 +38,8 @@ export interface ApiDeps {
   auth?: ApiAuth;
   /** Append-only record of who read, listed, uploaded or predicted for which patient. */
   audit?: AuditSink;
+  /** The upload handler's ports, for `POST /reprocess` and `POST /backfill`; without them those routes answer 501. */
+  jobs?: UploadPorts;
   /** Body size (always on, 1 MiB default), per-client rate limit and CORS origins. */
   limits?: ApiLimits;
 }
@@ -66,6 +71,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     app.get('/preprocessing-status/:patient_id', noFhir);
     app.get('/patients', noFhir);
     app.get('/patient-timeline/:patient_id', noFhir);
+  }
+  if (deps.jobs) {
+    app.route('/', reprocessRoutes({ ports: deps.jobs }));
+    app.route('/', backfillRoutes({ ports: deps.jobs, outputs: deps.outputs }));
+  } else {
+    const noJobs = (c: Context) => apiError(c, 501, 'not_implemented', 'job submission is not configured on this deployment');
+    app.post('/reprocess', noJobs);
+    app.post('/backfill', noJobs);
   }
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
 

@@ -7,6 +7,8 @@ import { PredictBatchRequestSchema, PredictRequestSchema } from './routes/predic
 import { PreprocessingStatusResponseSchema } from './routes/status.js';
 import { PatientTimelineResponseSchema } from './routes/timeline.js';
 import { UploadRequestSchema } from './routes/uploads.js';
+import { BackfillRequestSchema } from './routes/backfill.js';
+import { BackfillResponseSchema, ReprocessRequestSchema, ReprocessResponseSchema } from './routes/reprocess.js';
 
 /** `{ error: { code, message, details? } }`, the one error shape of every route (see errors.ts). */
 export const ApiErrorSchema = z.object({
@@ -97,6 +99,31 @@ export const OPERATIONS: Operation[] = [
     summary: 'Presigned PUT URLs for one session (MRI and/or PET); the upload then starts preprocessing',
     request: UploadRequestSchema,
     responses: { 201: { description: 'where to PUT each file', schema: UploadResponseSchema }, ...errors },
+  },
+  {
+    method: 'post',
+    path: '/reprocess',
+    summary: "Preprocess a patient's session(s) again: one new job per session with both raw files, on every call",
+    request: ReprocessRequestSchema,
+    responses: {
+      200: { description: 'nothing submitted (each session lacks a file)', schema: ReprocessResponseSchema },
+      202: { description: 'jobs submitted', schema: ReprocessResponseSchema },
+      ...errors,
+      404: { description: 'no raw files for this patient/session', schema: ApiErrorSchema },
+      501: notConfigured,
+    },
+  },
+  {
+    method: 'post',
+    path: '/backfill',
+    summary: 'Reprocess every raw session with both files but no roi_features.json (dry_run: list only)',
+    request: BackfillRequestSchema,
+    responses: {
+      200: { description: 'dry run, or nothing to submit', schema: BackfillResponseSchema },
+      202: { description: 'jobs submitted', schema: BackfillResponseSchema },
+      ...errors,
+      501: notConfigured,
+    },
   },
   {
     method: 'post',

@@ -54,7 +54,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions): MiddlewareHand
 
 const PATH_PATIENT = /^\/(?:patient-timeline|preprocessing-status|outputs|local-status|fhir\/R4\/Patient)\/([^/]+)/;
 
-/** The patients a request was about: from the path, the JSON body (predict, uploads), the FHIR search, or a list's response. */
+/** The patients a request was about: from the path, the JSON body (predict, uploads, reprocess), the FHIR search, or a list's response. */
 async function patientIdsOf(c: Context, path: string): Promise<string[]> {
   const ids = new Set<string>();
   const fromPath = PATH_PATIENT.exec(path)?.[1];
@@ -66,7 +66,7 @@ async function patientIdsOf(c: Context, path: string): Promise<string[]> {
   }
   // A refused request's body is never read: unauthenticated callers must not make the server parse their input.
   const refused = [401, 403, 413, 429].includes(c.res.status);
-  if (!refused && c.req.method === 'POST' && /^\/(predict-progression|uploads)/.test(path)) {
+  if (!refused && c.req.method === 'POST' && /^\/(predict-progression|uploads|reprocess)/.test(path)) {
     // Hono caches the parsed body, so this re-reads what the route already parsed (or fails the same way).
     const body = (await c.req.json().catch(() => undefined)) as { patient_id?: unknown; patient_ids?: unknown } | undefined;
     if (typeof body?.patient_id === 'string') ids.add(body.patient_id);

@@ -16,6 +16,7 @@ const READS = ['GET', 'HEAD'];
 export const ROUTE_SCOPES: readonly ScopeRule[] = [
   { methods: ['POST'], path: /^\/predict-progression(\/batch)?\/?$/, scope: 'predict' },
   { methods: ['POST'], path: /^\/uploads\/?$/, scope: 'upload' },
+  { methods: ['POST'], path: /^\/(reprocess|backfill)\/?$/, scope: 'upload' },
   { methods: READS, path: /^\/(patients|patient-timeline|preprocessing-status|outputs|local-status)(\/|$)/, scope: 'read:patients' },
   { methods: READS, path: /^\/fhir\/R4(\/|$)/, scope: 'read:patients' },
   { methods: '*', path: /^\/fhir\/R4(\/|$)/, scope: 'write:patients' },

@@ -1,10 +1,11 @@
 import { UploadEventSchema, type UploadEvent } from '../domain/upload-event.js';
-import { jobMarkerKey, parseRawKey, preprocessedPrefix, rawKey, type SessionRef } from '../domain/session-key.js';
+import { parseRawKey, preprocessedPrefix, rawKey, type SessionRef } from '../domain/session-key.js';
 import type { ObjectHead, ObjectStore } from '../ports/object-store.js';
 import type { JobSubmitter, PreprocessJobRequest } from '../ports/job-submitter.js';
 import type { StatusSink } from '../ports/status-sink.js';
 import type { Clock, Logger, Metrics } from '../ports/observability.js';
 import { redactId, redactKey } from '../util/redact.js';
+import { claimJobMarker } from './claim-job-marker.js';
 import { sessionFingerprint } from './fingerprint.js';
 import { jobName } from './job-contract.js';
 
@@ -36,6 +37,14 @@ export interface JobMarker {
   jobId?: string;
   provider?: string;
   submittedAt?: string;
+  /** Set on a reprocess: the inputs' fingerprint and which reprocess of it this job is. */
+  reprocess?: { of: string; attempt: number };
+}
+
+/** How one call of {@link handleUpload} treats a session version that already has a job. */
+export interface HandleUploadOptions {
+  /** Submit a new job even though this session version has one (`adni reprocess`, backfill); see `claimJobMarker`. */
+  reprocess?: boolean;
 }
 
 /**
@@ -51,7 +60,7 @@ export interface JobMarker {
  * const outcome = await handleUpload(event, ports);
  * if (outcome.outcome === 'submitted') console.log(outcome.jobId);
  */
-export async function handleUpload(event: UploadEvent, ports: UploadPorts): Promise<UploadOutcome> {
+export async function handleUpload(event: UploadEvent, ports: UploadPorts, options: HandleUploadOptions = {}): Promise<UploadOutcome> {
   const { logger, metrics } = ports;
   const valid = UploadEventSchema.safeParse(event);
   if (!valid.success) {
@@ -76,20 +85,24 @@ export async function handleUpload(event: UploadEvent, ports: UploadPorts): Prom
     return { outcome: 'waiting', session, missing };
   }
 
-  const fingerprint = sessionFingerprint(mri, pet);
-  const markerKey = jobMarkerKey(session, fingerprint);
-  const marker: JobMarker = {
-    fingerprint,
-    eventId: event.id,
-    createdAt: ports.clock.now().toISOString(),
-    inputs: { mri: { etag: mri.etag, version: mri.version }, pet: { etag: pet.etag, version: pet.version } },
-  };
-  const claim = await ports.store.putIfAbsent(markerKey, JSON.stringify(marker), { contentType: 'application/json' });
+  const claim = await claimJobMarker({
+    store: ports.store,
+    session,
+    inputFingerprint: sessionFingerprint(mri, pet),
+    marker: {
+      eventId: event.id,
+      createdAt: ports.clock.now().toISOString(),
+      inputs: { mri: { etag: mri.etag, version: mri.version }, pet: { etag: pet.etag, version: pet.version } },
+    },
+    reprocess: options.reprocess,
+  });
+  const fingerprint = claim.fingerprint;
   if (!claim.created) {
     logger.info('job already submitted for this session version', { ...logContext, fingerprint });
     metrics.count('DuplicateEvents');
     return { outcome: 'duplicate', session, fingerprint };
   }
+  const { markerKey, marker } = claim;
 
   const request: PreprocessJobRequest = {
     ...session,

@@ -41,7 +41,7 @@ describe('authentication on every route', () => {
     const routes = registeredRoutes(app);
     // Assess
     expect(routes.length).toBeGreaterThanOrEqual(9);
-    expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(['/health', '/uploads', '/predict-progression', '/patients']));
+    expect(routes.map((r) => r.path)).toEqual(expect.arrayContaining(['/health', '/uploads', '/predict-progression', '/patients', '/reprocess', '/backfill']));
   });
 
   it('every registered route but /health answers 401 without a token', async () => {
@@ -69,6 +69,8 @@ describe('JWT bearer tokens', () => {
   it.each([
     ['POST', '/predict-progression', 'predict', { patient_id: 'P001' }],
     ['POST', '/uploads', 'upload', { patient_id: 'P001', session_date: '2024-01-01' }],
+    ['POST', '/reprocess', 'upload', { patient_id: 'P001' }],
+    ['POST', '/backfill', 'upload', { dry_run: true }],
     ['GET', '/patients', 'read:patients', undefined],
     ['GET', '/patient-timeline/P001', 'read:patients', undefined],
     ['GET', '/outputs/P001/2024-01-01', 'read:patients', undefined],
