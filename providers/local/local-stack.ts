@@ -154,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The timeline's ROI summaries read roi_features.json from the store (parsed files cached by version).
     ...(fhir ? { fhir: fhir.store, roiFeatures: createRoiFeaturesReader({ store, logger }) } : {}),
     ...(options.prediction ? { prediction: options.prediction } : {}),
+    jobs: ports,
   });
   if (fhir) app.route('/', fhir.routes);
   app.route('/', localRoutes({ store, logger, maxUploadBytes, onRawPut: (key) => void dispatcher.dispatch(key) }));

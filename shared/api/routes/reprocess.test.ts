@@ -55,7 +55,7 @@ describe('POST /reprocess', () => {
     const response = await post('/reprocess', { patient_id: 'P001' });
     // Assess
     expect(response.status).toBe(202);
-    expect((await response.json()).sessions).toEqual([
+    expect(((await response.json()) as any).sessions).toEqual([
       expect.objectContaining({ session_date: '2024-03-01', outcome: 'submitted' }),
       { session_date: '2024-09-01', outcome: 'waiting', missing: 'mri' },
     ]);
@@ -75,7 +75,7 @@ describe('POST /reprocess', () => {
     const response = await post('/reprocess', body);
     // Assess
     expect(response.status).toBe(status);
-    expect((await response.json()).error.code).toBe(code);
+    expect(((await response.json()) as any).error.code).toBe(code);
     expect(jobs.submitted).toEqual([]);
   });
 });
@@ -102,7 +102,7 @@ describe('POST /backfill', () => {
     const response = await post('/backfill', {});
     // Assess
     expect(response.status).toBe(202);
-    expect((await response.json()).sessions).toEqual([expect.objectContaining({ patient_id: 'P001', session_date: '2024-09-01', outcome: 'submitted' })]);
+    expect(((await response.json()) as any).sessions).toEqual([expect.objectContaining({ patient_id: 'P001', session_date: '2024-09-01', outcome: 'submitted' })]);
     expect(jobs.submitted.map((j) => `${j.patientId}/${j.sessionDate}`)).toEqual(['P001/2024-09-01']);
   });
 
