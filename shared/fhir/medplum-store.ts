@@ -1,12 +1,15 @@
 import { MedplumClient, OperationOutcomeError, getStatus, normalizeErrorString, type FetchLike, type WithId } from '@medplum/core';
 import type { Bundle, Resource, ResourceType } from '@medplum/fhirtypes';
 import { FhirStoreError, type FhirStore } from './store.js';
+import { withTimeout } from './timeout-fetch.js';
 
 export interface MedplumStoreOptions {
   /** The FHIR base URL, e.g. `http://127.0.0.1:8080/fhir/R4` or `https://healthlake.../datastore/<id>/r4`. */
   baseUrl: string;
   /** The fetch that sends requests: plain, SigV4-signed, or with a bearer token (see `auth/`). */
   fetch?: FetchLike;
+  /** Bound on each request in ms (default 30 s, `DEFAULT_FHIR_TIMEOUT_MS`): a server that never answers fails with a clear error. */
+  timeoutMs?: number;
 }
 
 /**
@@ -25,7 +28,7 @@ export class MedplumFhirStore implements FhirStore {
     this.client = new MedplumClient({
       baseUrl: url.origin + '/',
       fhirUrlPath: url.pathname.replace(/^\/+|\/+$/g, ''),
-      fetch: options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init)),
+      fetch: withTimeout(options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init)), options.timeoutMs),
       cacheTime: 0,
       // No Medplum login: auth, where needed, is the fetch's job.
       autoBatchTime: 0,
