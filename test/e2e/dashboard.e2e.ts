@@ -2,9 +2,11 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Bundle, Patient, RiskAssessment } from '@medplum/fhirtypes';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
+import { patientQuery } from '../../shared/fhir/mapping.js';
 import { createLocalPrediction } from '../../providers/local/local-prediction.js';
 import { startLocalStack, type LocalStack } from '../../providers/local/local-stack.js';
 import { webAppRoutes } from '../../providers/local/web-app-routes.js';
@@ -114,6 +116,12 @@ describe('clinician dashboard in Chromium', () => {
     const band = page.getByTestId('chart-mmse').locator('.prediction-band path.recharts-area-area');
     await band.waitFor();
     expect((await band.getAttribute('d'))?.length ?? 0).toBeGreaterThan(20);
+    // The prediction was written back to FHIR as a RiskAssessment on the demo patient.
+    const patients = (await (await fetch(`${stack.fhirUrl}/Patient?${patientQuery(DEMO_PATIENT)}`)).json()) as Bundle<Patient>;
+    const risks = (await (await fetch(`${stack.fhirUrl}/RiskAssessment?subject=Patient/${patients.entry![0].resource!.id}`)).json()) as Bundle<RiskAssessment>;
+    expect(risks.entry?.length).toBe(1);
+    expect(risks.entry![0].resource!.prediction!.length % 3).toBe(0); // MMSE, CDR-SB, ADAS13 per horizon
+    expect(risks.entry![0].resource!.prediction!.length).toBeGreaterThan(0);
   });
 
   it('uploads a phantom session straight to storage and follows it to completed', async () => {

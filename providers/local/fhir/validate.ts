@@ -29,10 +29,24 @@ export function validateFhirResource(resource: Resource): void {
   try {
     validateResource(resource);
   } catch (error) {
-    if (error instanceof OperationOutcomeError) throw error;
+    if (error instanceof OperationOutcomeError) {
+      const issues = (error.outcome.issue ?? []).filter((issue) => !isFalseRas2(resource, issue.details?.text ?? issue.diagnostics ?? ''));
+      if (issues.length === 0) return;
+      throw new OperationOutcomeError({ ...error.outcome, issue: issues });
+    }
     throw new OperationOutcomeError({
       resourceType: 'OperationOutcome',
       issue: [{ severity: 'error', code: 'invalid', details: { text: error instanceof Error ? error.message : String(error) } }],
     });
   }
+}
+
+/**
+ * `@medplum/core` 4.5 reports RiskAssessment constraint ras-2 ("probability is decimal implies probability
+ * <= 100") as broken on every `prediction`, even one without a probability (checked: a bare
+ * `{ outcome: { text } }` fails), so no RiskAssessment could be stored. The constraint is checked here instead.
+ */
+function isFalseRas2(resource: Resource, text: string): boolean {
+  if (resource.resourceType !== 'RiskAssessment' || !text.startsWith('Constraint ras-2 not met')) return false;
+  return (resource.prediction ?? []).every((p) => p.probabilityDecimal === undefined || p.probabilityDecimal <= 100);
 }
