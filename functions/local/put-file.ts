@@ -12,7 +12,15 @@ export interface PutFileOptions {
   file: string;
   /** Called as bytes leave, with the running total. */
   onProgress?: (sentBytes: number, totalBytes: number) => void;
+  /**
+   * Give up when no byte moves either way for this long (default 60 s). An idle bound, not a total one:
+   * a large file on a slow link keeps going, a storage endpoint that stops answering fails clearly.
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Default idle bound of {@link putFile}. */
+export const DEFAULT_PUT_IDLE_TIMEOUT_MS = 60_000;
 
 export interface PutFileResult {
   status: number;
@@ -57,8 +65,16 @@ export async function putFile(options: PutFileOptions): Promise<PutFileResult> {
       });
       response.on('error', reject);
     });
-    request.on('error', (error) => reject(new Error(`could not reach ${url.origin}: ${error.message}`)));
-    pipeline(createReadStream(options.file), meter, request).catch(reject);
+    const idleMs = options.idleTimeoutMs ?? DEFAULT_PUT_IDLE_TIMEOUT_MS;
+    let stalled = false;
+    request.setTimeout(idleMs, () => {
+      stalled = true;
+      request.destroy(new Error('stalled'));
+    });
+    // The request and the pipeline feeding it both see a stall; whichever reports first words it.
+    const stallError = () => new Error(`upload to ${url.origin} stalled: nothing sent or received for ${idleMs / 1000} s (${sent} of ${size} bytes sent)`);
+    request.on('error', (error) => reject(stalled ? stallError() : new Error(`could not reach ${url.origin}: ${error.message}`)));
+    pipeline(createReadStream(options.file), meter, request).catch((error: Error) => reject(stalled ? stallError() : error));
   });
 }
 

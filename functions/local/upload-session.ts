@@ -22,6 +22,16 @@ export interface UploadedSession {
 
 const MODALITIES: Modality[] = ['mri', 'pet'];
 
+/** Bounds of {@link uploadViaApi}'s outbound calls. */
+export interface UploadTimeouts {
+  /** `POST /uploads` (default 30 s). */
+  apiMs?: number;
+  /** Each presigned PUT, as an idle bound (default 60 s, see `putFile`). */
+  putIdleMs?: number;
+}
+/** Bound on the `POST /uploads` call (presigning is fast; a silent API must not hang the CLI). */
+const API_TIMEOUT_MS = 30_000;
+
 /**
  * Uploads a session the way a browser would: `POST {api}/uploads` for presigned URLs, then one streamed
  * PUT per file straight to storage. The fingerprint comes from the PUT answers (ETag and version).
@@ -29,8 +39,9 @@ const MODALITIES: Modality[] = ['mri', 'pet'];
  * @example
  * const { keys, fingerprint } = await uploadViaApi('http://127.0.0.1:8080', { patient: 'P1', session: '2024-01-01', mri, pet });
  */
-export async function uploadViaApi(api: string, files: SessionFiles, onProgress?: ProgressCallback): Promise<UploadedSession> {
+export async function uploadViaApi(api: string, files: SessionFiles, onProgress?: ProgressCallback, timeouts: UploadTimeouts = {}): Promise<UploadedSession> {
   const base = api.replace(/\/+$/, '');
+  const apiTimeoutMs = timeouts.apiMs ?? API_TIMEOUT_MS;
   let response: Response;
   try {
     response = await fetch(`${base}/uploads`, {
@@ -38,8 +49,10 @@ export async function uploadViaApi(api: string, files: SessionFiles, onProgress?
       // A protected stack (API key or OIDC) needs ADNI_API_KEY / ADNI_ACCESS_TOKEN; none is sent to an open one.
       headers: { 'content-type': 'application/json', ...apiCredentialHeaders() },
       body: JSON.stringify({ patient_id: files.patient, session_date: files.session, modalities: MODALITIES }),
+      signal: AbortSignal.timeout(apiTimeoutMs),
     });
   } catch (error) {
+    if ((error as Error).name === 'TimeoutError') throw new Error(`POST ${base}/uploads did not answer within ${apiTimeoutMs / 1000} s`);
     throw new Error(`cannot reach the API at ${base} (is \`npm start\` running?): ${(error as Error).cause ?? (error as Error).message}`);
   }
   const body = (await response.json().catch(() => ({}))) as {
@@ -52,7 +65,7 @@ export async function uploadViaApi(api: string, files: SessionFiles, onProgress?
   const heads: Partial<Record<Modality, { etag?: string; version?: string }>> = {};
   for (const modality of MODALITIES) {
     const upload = body.uploads[modality];
-    heads[modality] = await putFile({ url: upload.url, headers: upload.headers, file: files[modality], onProgress: (s, t) => onProgress?.(modality, s, t) });
+    heads[modality] = await putFile({ url: upload.url, headers: upload.headers, file: files[modality], onProgress: (s, t) => onProgress?.(modality, s, t), idleTimeoutMs: timeouts.putIdleMs });
   }
   const keys = { mri: body.uploads.mri.key, pet: body.uploads.pet.key };
   const { mri, pet } = heads;

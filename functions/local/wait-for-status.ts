@@ -34,7 +34,10 @@ export async function waitForStatus(options: WaitOptions): Promise<StatusRecord 
 export function localStatusReader(api: string, patient: string, session: string, fingerprint: string): WaitOptions['read'] {
   const url = `${api.replace(/\/+$/, '')}/local-status/${encodeURIComponent(patient)}/${session}/${fingerprint}`;
   return async () => {
-    const response = await fetch(url, { headers: apiCredentialHeaders() });
+    // Each poll is bounded: a stalled API surfaces as an error instead of holding --wait past its deadline.
+    const response = await fetch(url, { headers: apiCredentialHeaders(), signal: AbortSignal.timeout(30_000) }).catch((error: Error) => {
+      throw error.name === 'TimeoutError' ? new Error(`GET ${url} did not answer within 30 s`) : error;
+    });
     if (response.status === 404) {
       const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
       if (body.error?.message?.startsWith('no route')) {
