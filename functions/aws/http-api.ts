@@ -19,12 +19,12 @@ type LambdaHandler = (event: LambdaEvent, context?: LambdaContext) => Promise<AP
  * @example
  * export const handler = createHttpApiHandler(() => ({ store, logger }));
  */
-export function createHttpApiHandler(makeDeps: () => ApiDeps, logger: Logger = new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' }))) {
+export function createHttpApiHandler(makeDeps: () => ApiDeps | Promise<ApiDeps>, logger: Logger = new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' }))) {
   let cached: LambdaHandler | undefined;
   return async function httpApi(event: LambdaEvent, context?: LambdaContext): Promise<APIGatewayProxyResult> {
     if (!cached) {
       try {
-        cached = handle(createApiApp(makeDeps())) as LambdaHandler;
+        cached = handle(createApiApp(await makeDeps())) as LambdaHandler;
       } catch (error) {
         logger.error('HTTP API could not start', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
         return {
