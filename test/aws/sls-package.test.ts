@@ -217,6 +217,16 @@ describe('IAM', () => {
     expect(starUses.sort()).toEqual(['BatchMonitorRole:batch:ListJobs', 'PreprocessingExecutionRole:ecr:GetAuthorizationToken']);
   });
 
+  it('HealthLake access is one conditional policy on one datastore, for the functions that use FHIR', () => {
+    const policy = resource('HealthLakeAccessPolicy');
+    expect(policy.Condition).toBe('UseHealthLake');
+    expect(template.Parameters?.HealthLakeDatastoreArn.Default).toBe('');
+    expect(policy.Properties.Roles).toEqual([{ Ref: 'HttpApiRole' }, { Ref: 'PredictionRole' }, { Ref: 'UploadTriggerRole' }]);
+    const [statement] = policy.Properties.PolicyDocument.Statement;
+    expect(statement.Resource).toEqual({ Ref: 'HealthLakeDatastoreArn' });
+    for (const action of asArray(statement.Action) as string[]) expect(action).toMatch(/^healthlake:[A-Z][A-Za-z]+$/);
+  });
+
   it('the upload trigger may submit only to this queue and job definition', () => {
     const submit = statements(resource('UploadTriggerRole')).find((s) => s.Action === 'batch:SubmitJob');
     expect(submit.Resource).toEqual([{ Ref: 'PreprocessingJobQueue' }, { Ref: 'PreprocessingJobDefinition' }]);
