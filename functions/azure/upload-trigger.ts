@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import { handleUpload, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
 import { systemClock } from '../../shared/ports/observability.js';
 import { withFhirStatusFromEnv } from '../../shared/fhir/status-from-env.js';
+import { jobFhirStatusEnvironment } from '../../shared/fhir/job-status-env.js';
 import { blobCreatedToUploadEvent, type AzureEventParseResult } from '../../providers/azure/blob-created-event.js';
 import { blobTriggerToUploadEvent } from '../../providers/azure/blob-trigger-event.js';
 import { AzureUploadEnvSchema, loadConfig } from '../../providers/azure/config.js';
@@ -81,7 +82,11 @@ export async function azureUploadDepsFromEnv(env: Record<string, string | undefi
     cpu: config.ADNI_JOB_CPU,
     memoryInGB: config.ADNI_JOB_MEMORY_GB,
     timeoutSeconds: config.ADNI_JOB_TIMEOUT_SECONDS,
-    environment: config.ADNI_STORAGE_ACCOUNT_URL ? { ADNI_AZURE_BLOB_URL: config.ADNI_STORAGE_ACCOUNT_URL } : {},
+    environment: {
+      ...(config.ADNI_STORAGE_ACCOUNT_URL ? { ADNI_AZURE_BLOB_URL: config.ADNI_STORAGE_ACCOUNT_URL } : {}),
+      // The job reports in-progress/completed/failed to FHIR too (as the job identity) when this app has FHIR.
+      ...jobFhirStatusEnvironment(env, 'store'),
+    },
   });
   return {
     store,

@@ -1,4 +1,5 @@
 import { gcpNames, type GcpFunctionSettings, type GcpNames, type GcpServiceSettings } from './settings.js';
+import { jobFhirStatusEnvironment } from '../../../shared/fhir/job-status-env.js';
 
 /** One IAM grant: `role` for `members` on the step's resource. */
 export interface Binding {
@@ -81,6 +82,11 @@ export function apiFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(s))
     ...authEnv(s),
     ...(s.provider.fhirBaseUrl ? { FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'google' } : {}),
   };
+}
+
+/** The Cloud Run Job's FHIR settings: `store,fhir` status sinks with the job's own identity; none without FHIR. */
+export function jobFhirEnv(s: GcpServiceSettings): Record<string, string> {
+  return jobFhirStatusEnvironment({ FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'google' }, 'store');
 }
 
 /** AUTH_* for the API (shared/auth/auth-config.ts): it fails closed without issuer and audience. */
@@ -238,6 +244,8 @@ export function gcpPlan(s: GcpServiceSettings, sourceZip: string): GcpPlan {
                 env: [
                   { name: 'ADNI_STORE', value: 'gcp' },
                   { name: 'ADNI_GCP_PROJECT', value: project },
+                  // Status to FHIR as well (the job's service account needs roles/healthcare.fhirResourceEditor).
+                  ...Object.entries(jobFhirEnv(s)).map(([name, value]) => ({ name, value })),
                 ],
               },
             ],
