@@ -191,6 +191,36 @@ describe('AWS Batch on Fargate', () => {
     expect(job.ContainerProperties.JobRoleArn).toEqual({ 'Fn::GetAtt': ['PreprocessingJobRole', 'Arn'] });
     expect(resource('PreprocessingRepository').Properties.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
   });
+
+  it('the job reports its status to FHIR (HealthLake, SigV4 as the job role) when the stack has FHIR, else to its log', async () => {
+    // Prepare: the job definition's static environment, resolved for a stack with and without HealthLake.
+    const job = resource('PreprocessingJobDefinition').Properties;
+    const env = Object.fromEntries(job.ContainerProperties.Environment.map((e: any) => [e.Name, e.Value]));
+    const resolve = (withFhir: boolean): Record<string, string> => ({
+      ADNI_STORE: env.ADNI_STORE,
+      ADNI_STATUS_SINK: env.ADNI_STATUS_SINK['Fn::If'][withFhir ? 1 : 2],
+      FHIR_BASE_URL: withFhir ? 'https://healthlake.us-east-1.amazonaws.com/datastore/0123456789abcdef0123456789abcdef/r4/' : '',
+      FHIR_AUTH: env.FHIR_AUTH,
+      AWS_REGION: 'us-east-1',
+    });
+    const { createStatusSink } = await import('../../batch-image/src/status-sinks.js');
+    const logger = { info() {}, warn() {}, error() {}, debug() {} } as never;
+    const outputStore = {} as never;
+    // Act: the batch image builds its sinks from each (no request is sent).
+    const withFhir = await createStatusSink({ name: resolve(true).ADNI_STATUS_SINK, outputStore, logger, env: resolve(true) });
+    const withoutFhir = await createStatusSink({ name: resolve(false).ADNI_STATUS_SINK, outputStore, logger, env: resolve(false) });
+    // Assess
+    expect(env.ADNI_STORE).toBe('s3');
+    expect(env.ADNI_STATUS_SINK).toEqual({ 'Fn::If': ['JobsReportToFhir', 'log,fhir', 'log'] });
+    expect(env.FHIR_BASE_URL).toEqual({ Ref: 'FhirBaseUrl' });
+    expect(env.FHIR_AUTH).toBe('sigv4');
+    expect(template.Conditions?.JobsReportToFhir).toEqual({ 'Fn::And': [{ Condition: 'UseHealthLake' }, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'FhirBaseUrl' }, ''] }] }] });
+    expect(template.Parameters?.FhirBaseUrl.Default).toBe('');
+    expect(typeof withFhir.update).toBe('function');
+    expect(typeof withoutFhir.update).toBe('function');
+    // No status/ records on AWS: the job role may write under preprocessed/ only, so the store sink would be refused.
+    expect(resolve(true).ADNI_STATUS_SINK.split(',')).not.toContain('store');
+  });
 });
 
 describe('IAM', () => {
@@ -221,7 +251,13 @@ describe('IAM', () => {
     const policy = resource('HealthLakeAccessPolicy');
     expect(policy.Condition).toBe('UseHealthLake');
     expect(template.Parameters?.HealthLakeDatastoreArn.Default).toBe('');
-    expect(policy.Properties.Roles).toEqual([{ Ref: 'HttpApiRole' }, { Ref: 'PredictionRole' }, { Ref: 'UploadTriggerRole' }]);
+    expect(policy.Properties.Roles).toEqual([
+      { Ref: 'HttpApiRole' },
+      { Ref: 'PredictionRole' },
+      { Ref: 'UploadTriggerRole' },
+      { Ref: 'PreprocessingJobRole' },
+      { Ref: 'BatchJobFailedRole' },
+    ]);
     const [statement] = policy.Properties.PolicyDocument.Statement;
     expect(statement.Resource).toEqual({ Ref: 'HealthLakeDatastoreArn' });
     for (const action of asArray(statement.Action) as string[]) expect(action).toMatch(/^healthlake:[A-Z][A-Za-z]+$/);
