@@ -1,15 +1,23 @@
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Task } from '@medplum/fhirtypes';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_EXIT } from '../../batch-image/src/exit-codes.js';
-import { containerGroupFor } from '../../providers/azure/aci-job-submitter.js';
+import { azureUploadDepsFromEnv } from '../../functions/azure/upload-trigger.js';
+import { containerGroupFor, type AciJobSubmitterOptions } from '../../providers/azure/aci-job-submitter.js';
+import { fhirRoutes } from '../../providers/local/fhir/routes.js';
 import { createBlobStore } from '../../providers/azure/create-blob-store.js';
 import { REPO_ROOT } from '../../providers/local/job-pool.js';
 import { StoreStatusSink } from '../../providers/local/store-status-sink.js';
 import { jobName } from '../../shared/core/job-contract.js';
+import { taskFacts, taskQuery } from '../../shared/fhir/mapping.js';
 import { preprocessedPrefix, rawKey } from '../../shared/domain/session-key.js';
 import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
+import { memoryFhirStore } from '../fhir/memory-store.js';
 import { tinyNiftiGz } from '../local/nifti-fixture.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 
@@ -29,12 +37,25 @@ const request: PreprocessJobRequest = {
 };
 
 let azurite: RunningAzurite;
+// FHIR: the in-memory repository behind the product's own FHIR REST routes, over real HTTP on loopback.
+const fhir = memoryFhirStore();
+let fhirServer: ServerType;
+let fhirBase: string;
 beforeAll(async () => {
   azurite = await startAzurite();
   const service = new BlobServiceClient(azurite.blobEndpoint, new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey));
   for (const c of ['raw', 'preprocessed']) await service.getContainerClient(c).create();
+  const app = new Hono();
+  app.route('/', fhirRoutes({ repo: fhir.repo }));
+  fhirServer = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  fhirBase = `http://127.0.0.1:${(fhirServer.address() as AddressInfo).port}/fhir/R4`;
 });
-afterAll(async () => azurite?.stop());
+afterAll(async () => {
+  await azurite?.stop();
+  await new Promise<void>((resolve) => (fhirServer ? fhirServer.close(() => resolve()) : resolve()));
+});
 
 /** The container group's environment as a record. */
 function aciEnv(extra: { timeoutSeconds?: number } = {}): Record<string, string> {
@@ -89,4 +110,59 @@ describe('the ACI container environment runs the batch image (same contract as A
     const out = createBlobStore({ connectionString: azurite.connectionString, container: 'preprocessed' });
     expect(await new StoreStatusSink(out).read(session, request.fingerprint)).toMatchObject({ status: 'failed', job_id: 'aci-job-2' });
   }, 90_000);
+
+  it('with FHIR in the Function App settings, the job the upload trigger submits reports its Task to FHIR as the job identity', async () => {
+    // Prepare: the upload trigger's own dependencies from Function App settings as the ARM template writes them
+    // (plus a connection string for Azurite), then the container group its submitter would create.
+    const session2 = { patientId: 'P17', sessionDate: '2024-06-02' };
+    const request2: PreprocessJobRequest = { ...request, ...session2, mriKey: rawKey(session2, 'mri'), petKey: rawKey(session2, 'pet'), outputPrefix: preprocessedPrefix(session2), jobName: jobName('P17', '2024-06-02', request.fingerprint) };
+    const raw = createBlobStore({ connectionString: azurite.connectionString, container: 'raw' });
+    await raw.put(request2.mriKey, tinyNiftiGz({ seed: 7 }));
+    await raw.put(request2.petKey, tinyNiftiGz({ seed: 8 }));
+    const functionApp = {
+      ADNI_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      ADNI_UPLOAD_CONTAINER: 'raw',
+      ADNI_OUTPUT_CONTAINER: 'preprocessed',
+      ADNI_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+      ADNI_RESOURCE_GROUP: 'rg',
+      ADNI_LOCATION: 'swedencentral',
+      ADNI_JOB_IMAGE: 'ghcr.io/adni/preprocessing:0.1.0',
+      ADNI_JOB_IDENTITY_ID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/job',
+      ADNI_JOB_IDENTITY_CLIENT_ID: '00000000-0000-0000-0000-000000000002',
+      FHIR_BASE_URL: fhirBase,
+      FHIR_AUTH: 'azure',
+    };
+    const deps = await azureUploadDepsFromEnv(functionApp);
+    const options = (deps.jobs as unknown as { options: AciJobSubmitterOptions }).options;
+    const env = Object.fromEntries(containerGroupFor(request2, options).containers[0].environmentVariables!.map((v) => [v.name, v.value!]));
+    // Act: the entrypoint with that environment. Azurite has no Entra ID and this FHIR server no auth: the connection
+    // string stands in for the identity's Blob access, FHIR_AUTH=none for its FHIR token (both asserted below).
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'batch-image/src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, ...env, ADNI_STORAGE_CONNECTION_STRING: azurite.connectionString, FHIR_AUTH: 'none', ADNI_JOB_ID: 'aci-job-3', ...PLUMBING },
+      timeout: 60_000,
+    });
+    // Assess: the job's settings, then the Task it left in FHIR and its status record next to the outputs.
+    expect(env).toMatchObject({ ADNI_STATUS_SINK: 'store,fhir', FHIR_BASE_URL: fhirBase, FHIR_AUTH: 'azure', AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000002' });
+    expect(env.FHIR_TOKEN).toBeUndefined();
+    const tasks = await fhir.store.search<Task>('Task', taskQuery(request2));
+    expect(tasks).toHaveLength(1);
+    const facts = taskFacts(tasks[0]);
+    expect(facts).toMatchObject({ status: 'completed', jobId: 'aci-job-3' });
+    expect(Object.keys(facts.outputs)).toEqual(expect.arrayContaining(['roi_features']));
+    const out = createBlobStore({ connectionString: azurite.connectionString, container: 'preprocessed' });
+    expect(await new StoreStatusSink(out).read(session2, request2.fingerprint)).toMatchObject({ status: 'completed', job_id: 'aci-job-3' });
+  }, 90_000);
+
+  it('without FHIR in the settings the job keeps its default sink (status records only)', async () => {
+    const deps = await azureUploadDepsFromEnv({
+      ADNI_STORAGE_CONNECTION_STRING: azurite.connectionString, ADNI_UPLOAD_CONTAINER: 'raw', ADNI_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+      ADNI_RESOURCE_GROUP: 'rg', ADNI_LOCATION: 'swedencentral', ADNI_JOB_IMAGE: 'img', ADNI_JOB_IDENTITY_ID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/job',
+      ADNI_JOB_IDENTITY_CLIENT_ID: '00000000-0000-0000-0000-000000000002',
+    });
+    const options = (deps.jobs as unknown as { options: AciJobSubmitterOptions }).options;
+    const names = containerGroupFor(request, options).containers[0].environmentVariables!.map((v) => v.name);
+    expect(names).not.toContain('ADNI_STATUS_SINK');
+    expect(names.filter((n) => n.startsWith('FHIR_'))).toEqual([]);
+  });
 });
