@@ -5,7 +5,7 @@ import { BATCH_EXIT } from '../../batch-image/src/exit-codes.js';
 import { jobEnvironment } from '../../shared/core/job-contract.js';
 import type { JobSubmitter, PreprocessJobRequest, SubmittedJob } from '../../shared/ports/job-submitter.js';
 import type { Logger } from '../../shared/ports/observability.js';
-import type { StatusSink } from '../../shared/ports/status-sink.js';
+import type { JobStatusUpdate, StatusSink } from '../../shared/ports/status-sink.js';
 import { redactId } from '../../shared/util/redact.js';
 
 /** The repository root: job processes run there so `--import tsx` resolves. */
@@ -13,6 +13,9 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Exit code the batch entrypoint uses when it failed and already reported `failed` itself. */
 export const EXIT_REPORTED_FAILURE = BATCH_EXIT.failedReported;
+
+/** Exit code the batch entrypoint uses when the job ended but its final status could not be reported. */
+export const EXIT_UNREPORTED = BATCH_EXIT.unreported;
 
 export interface JobCommand {
   /** Executable (default: this Node). */
@@ -41,6 +44,12 @@ export interface LocalJobPoolOptions {
    * start (the local stack deletes its job marker; the startup scan then resubmits it).
    */
   onAbandoned?: (request: PreprocessJobRequest) => Promise<void>;
+  /**
+   * The final status a job recorded somewhere the pool can read (the local stack: its status object), asked
+   * when the job exits with "could not report the final status" (exit 22): e.g. it wrote `completed` to the
+   * store but FHIR was down. That status is relayed to every sink instead of a made-up `failed`.
+   */
+  reportedStatus?: (request: PreprocessJobRequest, jobId: string) => Promise<JobStatusUpdate | undefined>;
 }
 
 /** The default job command: the batch image's entrypoint as a plain Node process. */
@@ -160,6 +169,7 @@ export class LocalJobPool implements JobSubmitter {
             logger.warn('job failed (reported by the job)', { jobId: job.jobId, ms });
             return;
           }
+          if (code === EXIT_UNREPORTED && !spawnError && (await this.relayReportedStatus(job))) return;
           const reason = crashReason({ code, signal, stderr, spawnError });
           logger.error('job process crashed', { jobId: job.jobId, ms, reason });
           await this.options.status
@@ -174,6 +184,21 @@ export class LocalJobPool implements JobSubmitter {
       });
     });
     this.exits.add(exited);
+  }
+
+  /** Relays the final status the job recorded but could not report everywhere; false when there is none. */
+  private async relayReportedStatus(job: QueuedJob): Promise<boolean> {
+    const { logger } = this.options;
+    try {
+      const update = await this.options.reportedStatus?.(job.request, job.jobId);
+      if (!update || (update.status !== 'completed' && update.status !== 'failed')) return false;
+      await this.options.status.update(update);
+      logger.warn('job could not report its final status everywhere; relayed the one it recorded', { jobId: job.jobId, status: update.status });
+      return true;
+    } catch (error) {
+      logger.error('could not relay the final status a job recorded', { jobId: job.jobId, error: String(error) });
+      return false;
+    }
   }
 
   private async abandon(job: QueuedJob): Promise<void> {

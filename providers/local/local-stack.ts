@@ -16,7 +16,8 @@ import type { FhirStore } from '../../shared/fhir/store.js';
 import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { noMetrics, systemClock, type Logger } from '../../shared/ports/observability.js';
 import { jobMarkerKey } from '../../shared/domain/session-key.js';
-import type { StatusSink } from '../../shared/ports/status-sink.js';
+import type { JobStatusUpdate, StatusSink } from '../../shared/ports/status-sink.js';
+import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import { localDataLayout } from './data-dir.js';
 import { FHIR_BASE_PATH, startLocalFhir } from './fhir/local-fhir.js';
 import { FsObjectStore } from './fs-object-store.js';
@@ -140,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env: { ...fhirJobEnv, ...(fhir ? access.jobEnv : {}), ...options.jobEnv },
     jobOutput: options.jobOutput,
     onAbandoned: (request) => store.delete(jobMarkerKey(request, request.fingerprint)),
+    // A job that could not reach FHIR still wrote its final status object: relay that rather than "failed".
+    reportedStatus: (request, jobId) => lastRecordedStatus(new StoreStatusSink(store), request, jobId),
   });
   const ports: UploadPorts = { store, jobs: pool, status, clock: systemClock, logger, metrics: noMetrics };
   const dispatcher = new UploadDispatcher({ ports });
@@ -201,6 +204,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       })();
       return closing;
     },
+  };
+}
+
+/** The job's own last status in its status object, when that record is this job's. */
+async function lastRecordedStatus(sink: StoreStatusSink, request: PreprocessJobRequest, jobId: string): Promise<JobStatusUpdate | undefined> {
+  const record = await sink.read(request, request.fingerprint);
+  const last = record?.history.at(-1);
+  if (!record || !last || record.job_id !== jobId) return undefined;
+  return {
+    job: request,
+    jobId,
+    status: last.status,
+    ...(last.reason ? { reason: last.reason } : {}),
+    ...(record.outputs && last.status === 'completed' ? { outputs: record.outputs } : {}),
+    at: new Date(last.at),
   };
 }
 

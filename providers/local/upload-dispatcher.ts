@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { handleUpload, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
-import { makeUploadEvent } from '../../shared/domain/upload-event.js';
+import { handleUpload, type JobMarker, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
+import { parseRawKey } from '../../shared/domain/session-key.js';
+import { makeUploadEvent, type UploadEvent } from '../../shared/domain/upload-event.js';
+import type { JobSubmitter } from '../../shared/ports/job-submitter.js';
 import { redactKey } from '../../shared/util/redact.js';
 
 export interface UploadDispatcherOptions {
@@ -56,36 +58,73 @@ export class UploadDispatcher {
 
   private async run(key: string): Promise<UploadOutcome | undefined> {
     const { ports } = this.options;
-    const head = await ports.store.head(key).catch(() => undefined);
-    if (!head) return undefined;
-    const identity = `${key}@${head.etag}@${head.version ?? ''}`;
-    if (this.seen.has(identity)) return undefined;
-    this.remember(identity);
-    const event = makeUploadEvent({
-      id: randomUUID(),
-      source: this.options.source ?? 'local:fs',
-      bucket: ports.store.bucket,
-      key,
-      size: head.size,
-      etag: head.etag,
-      versionId: head.version,
-      time: head.lastModified,
-    });
     const attempts = this.options.attempts ?? 3;
     let delay = this.options.retryDelayMs ?? 500;
+    let event: UploadEvent | undefined;
+    let identity: string | undefined;
+    // Whether a job was submitted for this event in any attempt: then a marker with this event's id is that job's.
+    let submitted = false;
+    const jobs: JobSubmitter = {
+      submit: async (request) => {
+        const job = await ports.jobs.submit(request);
+        submitted = true;
+        return job;
+      },
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await handleUpload(event, ports);
+        if (!event) {
+          // A storage error here is retried like the handler's own: dropping it would lose the upload.
+          const head = await ports.store.head(key);
+          if (!head) return undefined;
+          identity = `${key}@${head.etag}@${head.version ?? ''}`;
+          if (this.seen.has(identity)) return undefined;
+          this.remember(identity);
+          event = makeUploadEvent({
+            id: randomUUID(),
+            source: this.options.source ?? 'local:fs',
+            bucket: ports.store.bucket,
+            key,
+            size: head.size,
+            etag: head.etag,
+            versionId: head.version,
+            time: head.lastModified,
+          });
+        }
+        return await handleUpload(event, { ...ports, jobs });
       } catch (error) {
+        if (event && !submitted) await this.releaseOwnClaim(event);
         if (attempt >= attempts) {
           // Forget it so a later write or the next startup scan tries again.
-          this.seen.delete(identity);
+          if (identity) this.seen.delete(identity);
           ports.logger.error('upload event failed after retries', { key: redactKey(key), attempts, error: String(error) });
           return undefined;
         }
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay *= 2;
       }
+    }
+  }
+
+  /**
+   * Deletes a job marker this event created when no job was submitted for it: the marker's create may have
+   * landed although storage answered with an error, or the handler's own release may have failed. Left in
+   * place, the marker would make every later event of this session version a "duplicate" with no job behind
+   * it. The event id is this dispatch's own random id, so no other event's claim can match.
+   */
+  private async releaseOwnClaim(event: UploadEvent): Promise<void> {
+    const { store, logger } = this.options.ports;
+    const parsed = parseRawKey(event.data.key);
+    if (!parsed.ok) return;
+    const { patientId, sessionDate } = parsed.value;
+    try {
+      for (const head of await store.list(`jobs/${patientId}/${sessionDate}/`)) {
+        const marker = JSON.parse(new TextDecoder().decode(await store.get(head.key))) as Partial<JobMarker>;
+        if (marker.eventId === event.id && !marker.jobId) await store.delete(head.key);
+      }
+    } catch (error) {
+      // The next attempt tries again; after the last one the marker may stay (backfill resubmits such a session).
+      logger.warn('could not check for a job marker left by a failed attempt', { key: redactKey(event.data.key), error: String(error) });
     }
   }
 
