@@ -3,6 +3,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobObjectStore } from '../../providers/azure/blob-object-store.js';
 import { startAzurite, type RunningAzurite } from '../../test/azure/azurite.js';
+import { withCloudGuards } from '../../shared/auth/cloud-guards.js';
 import { MemoryLogger } from '../../test/support/recorders.js';
 import { azureHttpDepsFromEnv, createAzureHttpHandler } from './http-api.js';
 
@@ -49,6 +50,17 @@ describe('Azure HTTP API (app.http → shared hono app)', () => {
     expect(health.status).toBe(200);
     expect(missing.status).toBe(404);
     expect(missing.headers).toMatchObject({ 'content-type': expect.stringContaining('application/json') });
+  });
+
+  it('wired as index.ts wires it, without AUTH_* (no Entra ID settings) every route answers 500 misconfigured, never open', async () => {
+    // Prepare: the production guard over working storage, with the token settings missing.
+    const logger = new MemoryLogger();
+    const handler = createAzureHttpHandler(async () => withCloudGuards({ store, logger: new MemoryLogger() }, {}), logger);
+    // Act
+    const responses = await Promise.all([handler(post('/uploads', JSON.stringify({ patient_id: 'P1', session_date: '2024-01-01' }))), handler(new HttpRequest({ method: 'GET', url: 'https://x/patients' }))]);
+    // Assess
+    for (const response of responses) expect(response).toMatchObject({ status: 500, jsonBody: { error: { code: 'misconfigured' } } });
+    expect(logger.text()).toContain('AUTH_ISSUER and AUTH_AUDIENCE must be set');
   });
 
   it('a misconfigured app answers 500 in the error shape and logs the setting, without the value', async () => {

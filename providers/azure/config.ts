@@ -39,6 +39,19 @@ export const AzureUploadEnvSchema = z.intersection(
 );
 export type AzureUploadConfig = z.infer<typeof AzureUploadEnvSchema>;
 
+/**
+ * Environment of the job reconciler (timer): where the job container groups live, the containers the job
+ * requests name, and the FHIR server whose open preprocessing Tasks it checks (`FHIR_BASE_URL`, `FHIR_AUTH`, read
+ * by the FHIR client). `ADNI_RECONCILE_SCHEDULE` is read at registration (an NCRONTAB expression).
+ */
+export const AzureReconcileEnvSchema = z.object({
+  ADNI_SUBSCRIPTION_ID: Guid,
+  ADNI_RESOURCE_GROUP: z.string().regex(/^[-\w.()]{1,90}$/, 'must be a resource group name'),
+  ADNI_UPLOAD_CONTAINER: ContainerName,
+  ADNI_OUTPUT_CONTAINER: ContainerName.optional(),
+});
+export type AzureReconcileConfig = z.infer<typeof AzureReconcileEnvSchema>;
+
 /** Environment of the HTTP API. */
 export const AzureHttpEnvSchema = StorageEnv;
 export type AzureHttpConfig = z.infer<typeof AzureHttpEnvSchema>;

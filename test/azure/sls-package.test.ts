@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AzureHttpEnvSchema, AzureUploadEnvSchema } from '../../providers/azure/config.js';
+import { AzureHttpEnvSchema, AzureReconcileEnvSchema, AzureUploadEnvSchema } from '../../providers/azure/config.js';
 import { jwtAuthConfigFromEnv } from '../../shared/auth/auth-config.js';
 import { BUILT_IN_ROLES, type ArmResource, type ArmTemplate } from '../../providers/azure/sls/arm-template.js';
 import { AZURE_ARTIFACTS } from '../../providers/azure/sls/plugin.js';
@@ -22,9 +22,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const serviceDir = path.join(root, 'providers/azure');
 const PACKAGE_TIMEOUT_MS = 180_000;
 const sls = path.join(root, 'node_modules/serverless/bin/serverless.js');
-/** The stage, and the Entra ID app registration a deployer passes (not an ARM resource). */
+/** The stage, and the Entra ID app registration a deployer passes (not an ARM resource): its tenant and client id. */
 const TENANT = '11111111-2222-3333-4444-555555555555';
-const STAGE_ARGS = ['--stage', 'ci', `--param=authIssuer=https://login.microsoftonline.com/${TENANT}/v2.0`, '--param=authAudience=api://adni-progression'];
+const CLIENT_ID = '66666666-7777-8888-9999-000000000000';
+const STAGE_ARGS = ['--stage', 'ci', `--param=authTenant=${TENANT}`, `--param=authAudience=${CLIENT_ID}`];
 
 let outDir: string;
 let template: ArmTemplate;
@@ -106,7 +107,7 @@ describe('serverless package with the Azure provider plugin (offline)', () => {
     // Assess
     expect(run.status, run.stderr).toBe(0);
     const registered = [...(run.stdout + run.stderr).matchAll(/register function "([^"]+)"/g)].map((m) => m[1]).sort();
-    expect(registered).toEqual(['health', 'openapi', 'outputFiles', 'outputs', 'patientTimeline', 'patients', 'preprocessingStatus', 'uploadEventGrid', 'uploads']);
+    expect(registered).toEqual(['health', 'openapi', 'outputFiles', 'outputs', 'patientTimeline', 'patients', 'preprocessingStatus', 'reconcileJobs', 'uploadEventGrid', 'uploads']);
   }, 90_000);
 
   it('declares the product routes: three on the Function App, prediction on the GPU Container App', () => {
@@ -177,16 +178,21 @@ describe('Function App', () => {
     const settings = new Map(props(site()).siteConfig.appSettings.map((s: any) => [s.name, s.value]));
     const schemaKeys = (schema: any): string[] =>
       schema.def?.left ? [...schemaKeys(schema.def.left), ...schemaKeys(schema.def.right)] : Object.keys(schema.shape ?? schema.def.shape);
-    const needed = new Set([...schemaKeys(AzureUploadEnvSchema), ...schemaKeys(AzureHttpEnvSchema)]);
+    const needed = new Set([...schemaKeys(AzureUploadEnvSchema), ...schemaKeys(AzureHttpEnvSchema), ...schemaKeys(AzureReconcileEnvSchema)]);
     // Optional ones the template may leave out: the connection string (Azurite only) and a private registry.
     for (const optional of ['ADNI_STORAGE_CONNECTION_STRING', 'ADNI_REGISTRY_SERVER']) needed.delete(optional);
     for (const key of needed) expect(settings.has(key), key).toBe(true);
     expect(settings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
-    // The API verifies Entra ID tokens itself (it fails closed without these).
+    // The API verifies Entra ID tokens itself (it fails closed without these): the tenant gives the v2.0 issuer and
+    // the tenant's signing keys (Entra serves them at discovery/v2.0/keys, not <issuer>/.well-known/jwks.json).
     expect(jwtAuthConfigFromEnv(Object.fromEntries(settings) as Record<string, string>)).toMatchObject({
       issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-      audience: 'api://adni-progression',
+      audience: CLIENT_ID,
+      jwksUrl: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
     });
+    // The job reconciler's timer: the code registers it with this setting's NCRONTAB schedule.
+    expect(settings.get('ADNI_RECONCILE_SCHEDULE')).toBe('0 */5 * * * *');
+    expect(manifest.timers).toEqual([{ function: 'reconcileJobs', schedule: '0 */5 * * * *', setting: 'ADNI_RECONCILE_SCHEDULE' }]);
     expect([...settings.keys()].some((k) => /AccountKey|ConnectionString$/i.test(String(k)) && k !== 'APPLICATIONINSIGHTS_CONNECTION_STRING')).toBe(false);
   });
 

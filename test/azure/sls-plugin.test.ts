@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AzureServerlessPlugin } from '../../providers/azure/sls/plugin.js';
+import { readAzureSettings } from '../../providers/azure/sls/settings.js';
 
 /** What serverless 3 hands a provider plugin, reduced to what ours reads (the CLI tests cover the real thing). */
 function pluginFor(overrides: { provider?: Record<string, unknown>; functions?: Record<string, unknown> } = {}) {
@@ -78,5 +79,66 @@ describe('Azure plugin guards (before any bundling or cloud call)', () => {
     expect(error.message).toContain('provider.namePrefix: must be 3-12 lowercase letters/digits');
     expect(error.message).toContain('provider.preprocessingJob.image: must be a registry/repository:tag');
     expect(error.message).toContain('provider.preprocessingJob.cpu');
+  });
+});
+
+describe('Entra ID token settings', () => {
+  const provider = (auth: Record<string, string>) => pluginFor({ provider: { auth } }).plugin.settings().provider.auth;
+
+  it.each([
+    ['a tenant id alone', { tenant: '11111111-2222-3333-4444-555555555555', audience: 'c' }, 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0', 'https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/discovery/v2.0/keys'],
+    ['a tenant domain alone', { tenant: 'contoso.onmicrosoft.com', audience: 'c' }, 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0', 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys'],
+    ['a v2.0 issuer', { issuer: 'https://login.microsoftonline.com/t1/v2.0', audience: 'c' }, 'https://login.microsoftonline.com/t1/v2.0', 'https://login.microsoftonline.com/t1/discovery/v2.0/keys'],
+    ['a v1.0 (sts.windows.net) issuer', { issuer: 'https://sts.windows.net/t1/', audience: 'c' }, 'https://sts.windows.net/t1/', 'https://login.microsoftonline.com/t1/discovery/keys'],
+    ['another OIDC provider with its own JWKS', { issuer: 'https://idp.example.org', audience: 'c', jwksUrl: 'https://idp.example.org/keys' }, 'https://idp.example.org', 'https://idp.example.org/keys'],
+  ])('%s gives the issuer and the signing keys Entra really publishes', (_case, auth, issuer, jwksUrl) => {
+    expect(provider(auth)).toMatchObject({ issuer, jwksUrl, audience: 'c' });
+  });
+
+  it('a malformed tenant or issuer is named', () => {
+    expect(() => readAzureSettings({ ...pluginFor().plugin.settings(), provider: { ...pluginFor().plugin.settings().provider, auth: { tenant: 'not a tenant', issuer: 'nope' } } })).toThrow(
+      /provider\.auth\.tenant: must be the Entra ID tenant id.*provider\.auth\.issuer/,
+    );
+  });
+
+  it('deploy accepts a tenant + audience (no issuer param) and goes on to the subscription check', async () => {
+    const saved = process.env.AZURE_SUBSCRIPTION_ID;
+    delete process.env.AZURE_SUBSCRIPTION_ID;
+    try {
+      const { plugin } = pluginFor({ provider: { auth: { tenant: 'contoso.onmicrosoft.com', audience: 'c' } } });
+      const error = (await plugin.hooks['deploy:deploy']().catch((e: unknown) => e)) as Error;
+      expect(error.message).toContain('Azure deploy needs a subscription');
+    } finally {
+      if (saved !== undefined) process.env.AZURE_SUBSCRIPTION_ID = saved;
+    }
+  });
+});
+
+describe('timer functions', () => {
+  const api = { handler: 'x', events: ['uploads', 'health'].map((route) => ({ http: { method: route === 'uploads' ? 'POST' : 'GET', route } })) };
+
+  it('package refuses a serverless.yml without the reconciler timer the code registers, naming both', async () => {
+    // Prepare: every route the code registers, but no timer event.
+    const { plugin, ServerlessError } = pluginFor({
+      functions: {
+        api: {
+          handler: 'x',
+          events: [
+            ['POST', 'uploads'], ['GET', 'preprocessing-status/{patient_id}'], ['GET', 'patient-timeline/{patient_id}'], ['GET', 'patients'],
+            ['GET', 'outputs/{patient_id}/{session_date}'], ['GET', 'outputs/{patient_id}/{session_date}/files/{*file}'], ['GET', 'openapi.json'], ['GET', 'health'],
+          ].map(([method, route]) => ({ http: { method, route } })),
+        },
+      },
+    });
+    // Act
+    const error = await plugin.hooks['before:package:createDeploymentArtifacts']().catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ServerlessError);
+    expect((error as Error).message).toBe('serverless.yml timer functions (none) differ from the timers functions/azure/index.ts registers (reconcileJobs)');
+  });
+
+  it('a schedule that is not six-field NCRONTAB is refused by name', () => {
+    const { plugin } = pluginFor({ functions: { api, reconcileJobs: { handler: 'x', events: [{ timer: { schedule: '*/5 * * * *' } }] } } });
+    expect(() => plugin.settings()).toThrow(/functions\.reconcileJobs\.events\.0\.timer\.schedule: must be a six-field NCRONTAB expression/);
   });
 });

@@ -1,3 +1,4 @@
+import { AZURE_TIMERS } from '../../../functions/azure/timers.js';
 import { azureNames, type AzureNames, type AzureServiceSettings } from './settings.js';
 
 /** Built-in Azure role definition ids (the same GUID in every tenant). */
@@ -351,6 +352,8 @@ export function functionAppSettings(s: AzureServiceSettings, n: AzureNames = azu
     ADNI_LOG_SALT: expr("parameters('logSalt')"),
   };
   if (s.provider.registryServer) settings.ADNI_REGISTRY_SERVER = s.provider.registryServer;
+  // Timer schedules: the code registers each timer with its app setting (functions/azure/job-reconciler.ts).
+  for (const timer of azureTimers(s)) settings[timer.setting] = timer.schedule;
   Object.assign(settings, authSettings(s));
   if (s.provider.fhirBaseUrl) Object.assign(settings, { FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'azure' });
   return Object.entries(settings).map(([name, value]) => ({ name, value }));
@@ -497,6 +500,13 @@ function prediction(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
       },
     },
   ];
+}
+
+/** Every `timer` event: the function, its NCRONTAB schedule and the app setting that carries it to the code. */
+export function azureTimers(s: AzureServiceSettings): { function: string; schedule: string; setting: string }[] {
+  return Object.entries(s.functions).flatMap(([name, fn]) =>
+    fn.events.flatMap((e) => (e.timer ? [{ function: name, schedule: e.timer.schedule, setting: AZURE_TIMERS[name] ?? '' }] : [])),
+  );
 }
 
 /** `METHOD /route` of every http event, and which resource serves it. */

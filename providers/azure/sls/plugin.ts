@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { AZURE_HTTP_ROUTES } from '../../../functions/azure/routes.js';
-import { azureRoutes, azureTemplates } from './arm-template.js';
+import { AZURE_TIMERS } from '../../../functions/azure/timers.js';
+import { azureRoutes, azureTemplates, azureTimers } from './arm-template.js';
 import { deployAzure } from './deploy.js';
 import { packageFunctionApp } from './function-app-package.js';
 import { AzurePluginError, azureNames, readAzureSettings, type AzureServiceSettings } from './settings.js';
@@ -73,7 +74,7 @@ export class AzureServerlessPlugin {
         },
       },
       function: { properties: { handler: { type: 'string' }, image: { type: 'string' }, gpu: { type: 'string' } } },
-      functionEvents: { eventGrid: { type: 'object' }, http: stringOrObject },
+      functionEvents: { eventGrid: { type: 'object' }, http: stringOrObject, timer: { type: 'object' } },
     });
     this.hooks = {
       // Before the core packager: it would otherwise zip the whole service directory.
@@ -105,6 +106,7 @@ export class AzureServerlessPlugin {
   async package(): Promise<void> {
     const s = this.settings();
     checkRoutes(s);
+    checkTimers(s);
     const outDir = this.outDir();
     await mkdir(outDir, { recursive: true });
     const entry = path.resolve(this.serverless.serviceDir, s.provider.functionApp.entry);
@@ -121,6 +123,7 @@ export class AzureServerlessPlugin {
       resourceGroup: s.provider.resourceGroup,
       names: azureNames(s),
       routes: azureRoutes(s),
+      timers: azureTimers(s),
       functionApp: { zip: AZURE_ARTIFACTS.zip, files: pkg.files, zipBytes: pkg.zipBytes, bundleBytes: pkg.bundleBytes },
       preprocessingJob: s.provider.preprocessingJob,
     };
@@ -175,6 +178,20 @@ export function checkRoutes(s: AzureServiceSettings): void {
   if (JSON.stringify(declared) !== JSON.stringify(registered)) {
     throw new AzurePluginError(
       `serverless.yml http events (${declared.join(', ')}) differ from the routes functions/azure/routes.ts registers (${registered.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * Each `timer` event must be a timer the Function App code registers (functions/azure/index.ts), and each of those
+ * must be declared: an undeclared one would run on the code's default schedule, a declared unknown one never.
+ */
+export function checkTimers(s: AzureServiceSettings): void {
+  const declared = azureTimers(s).map((t) => t.function).sort();
+  const registered = Object.keys(AZURE_TIMERS).sort();
+  if (JSON.stringify(declared) !== JSON.stringify(registered)) {
+    throw new AzurePluginError(
+      `serverless.yml timer functions (${declared.join(', ') || 'none'}) differ from the timers functions/azure/index.ts registers (${registered.join(', ')})`,
     );
   }
 }

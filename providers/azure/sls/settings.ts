@@ -18,12 +18,50 @@ export const HttpEventSchema = z.object({
   route: z.string().regex(/^[a-z0-9{}_/.*-]+$/, 'must be a route like preprocessing-status/{patient_id}'),
 });
 
+/**
+ * The `timer` function event: an NCRONTAB schedule (`{second} {minute} {hour} {day} {month} {day-of-week}`), as the
+ * Functions timer trigger takes it; the ARM template hands it to the code as an app setting.
+ */
+export const TimerEventSchema = z.object({
+  schedule: z
+    .string()
+    .regex(/^\S+( \S+){5}$/, 'must be a six-field NCRONTAB expression like "0 */5 * * * *" (second minute hour day month day-of-week)'),
+});
+
 const FunctionSchema = z.object({
   handler: z.string().optional(),
   image: Image.optional(),
   gpu: z.string().optional(),
-  events: z.array(z.object({ eventGrid: EventGridEventSchema.optional(), http: HttpEventSchema.optional() })).default([]),
+  events: z
+    .array(z.object({ eventGrid: EventGridEventSchema.optional(), http: HttpEventSchema.optional(), timer: TimerEventSchema.optional() }))
+    .default([]),
 });
+
+const ENTRA = 'https://login.microsoftonline.com';
+const EntraTenant = z
+  .string()
+  .regex(/^$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i, 'must be the Entra ID tenant id (GUID) or its domain (contoso.onmicrosoft.com)');
+
+/**
+ * The API's token settings. An Entra ID tenant alone gives the v2.0 issuer; an Entra issuer without a JWKS URL gets
+ * the tenant's signing keys (`/discovery/v2.0/keys`, the `jwks_uri` of its OpenID configuration: Entra does not
+ * serve `<issuer>/.well-known/jwks.json`, the verifier's default).
+ */
+const AuthSchema = z
+  .object({
+    tenant: EntraTenant.default(''),
+    issuer: z.union([z.literal(''), z.url()]).default(''),
+    audience: z.string().default(''),
+    jwksUrl: z.union([z.literal(''), z.url()]).default(''),
+    scopePrefix: z.string().default(''),
+  })
+  .transform((a) => {
+    const issuer = a.issuer || (a.tenant ? `${ENTRA}/${a.tenant}/v2.0` : '');
+    const v2 = new RegExp(`^${ENTRA}/([^/]+)/v2\\.0/?$`).exec(issuer);
+    const v1 = /^https:\/\/sts\.windows\.net\/([^/]+)\/?$/.exec(issuer);
+    const jwksUrl = a.jwksUrl || (v2 ? `${ENTRA}/${v2[1]}/discovery/v2.0/keys` : v1 ? `${ENTRA}/${v1[1]}/discovery/keys` : '');
+    return { ...a, issuer, jwksUrl };
+  });
 
 /** Everything the Azure plugin reads from the resolved serverless.yml. */
 export const AzureServiceSchema = z.object({
@@ -39,9 +77,7 @@ export const AzureServiceSchema = z.object({
     webOrigin: z.url(),
     registryServer: z.string().optional(),
     /** OIDC settings the API verifies every token with (an Entra ID app registration); empty until set. */
-    auth: z
-      .object({ issuer: z.string().default(''), audience: z.string().default(''), jwksUrl: z.string().default(''), scopePrefix: z.string().default('') })
-      .default({ issuer: '', audience: '', jwksUrl: '', scopePrefix: '' }),
+    auth: AuthSchema.default({ tenant: '', issuer: '', audience: '', jwksUrl: '', scopePrefix: '' }),
     /** Azure Health Data Services FHIR endpoint for patient status and timelines; empty = those routes answer 501. */
     fhirBaseUrl: z.union([z.literal(''), z.url()]).default(''),
     storage: z.object({
