@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoopbackS3, type LoopbackS3 } from '../../test/aws/s3rver.js';
-import { MemoryLogger } from '../../test/support/recorders.js';
+import { systemClock } from '../../shared/ports/observability.js';
+import { BatchJobSubmitter } from '../../providers/aws/batch-job-submitter.js';
+import { startLoopbackBatch } from '../../test/aws/batch-recorder.js';
+import { enforceConditionalCreate } from '../../test/aws/enforce-conditional-create.js';
+import { MemoryLogger, MemoryMetrics, RecordingStatusSink } from '../../test/support/recorders.js';
 import { createHttpApiHandler, httpApiDepsFromEnv } from './http-api.js';
 
 const fixture = () => JSON.parse(readFileSync(new URL('../../test/events/http-api/post-uploads.json', import.meta.url), 'utf8'));
@@ -65,5 +69,59 @@ describe('HTTP API Lambda handler', () => {
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body)).toEqual({ error: { code: 'misconfigured', message: 'the service is not configured correctly' } });
     expect(logger.text()).toContain('ADNI_RAW_BUCKET');
+  });
+});
+
+describe('HTTP API Lambda: reprocess and backfill submit Batch jobs', () => {
+  const env = { ADNI_RAW_BUCKET: 'adni-raw', ADNI_PREPROCESSED_BUCKET: 'adni-out' };
+
+  it.each([
+    ['without a job queue', env, false],
+    ['with a job queue and definition', { ...env, ADNI_JOB_QUEUE: 'q', ADNI_JOB_DEFINITION: 'adni-preprocess:1' }, true],
+  ])('%s the API %s the job routes', (_name, vars, served) => {
+    // Act
+    const deps = httpApiDepsFromEnv(vars);
+    // Assess
+    expect(deps.jobs !== undefined).toBe(served);
+  });
+
+  it('refuses a queue without a definition, naming both variables', () => {
+    expect(() => httpApiDepsFromEnv({ ...env, ADNI_JOB_QUEUE: 'q' })).toThrow(/ADNI_JOB_QUEUE and ADNI_JOB_DEFINITION go together/);
+  });
+
+  it('POST /reprocess through API Gateway v2 submits one Batch job for the session', async () => {
+    // Prepare: both raw files in s3rver (conditional create enforced in-process: s3rver ignores If-None-Match),
+    // Batch is the loopback recorder.
+    const batch = await startLoopbackBatch();
+    try {
+      const store = enforceConditionalCreate(await s3.newStore({ bucket: 'adni-reprocess' }));
+      await store.put('raw/002_S_0295/2011-06-02/mri.nii.gz', 'mri');
+      await store.put('raw/002_S_0295/2011-06-02/pet.nii.gz', 'pet');
+      const logger = new MemoryLogger();
+      const jobs = {
+        store,
+        outputBucket: 'adni-out',
+        jobs: new BatchJobSubmitter({ jobQueue: 'adni-queue', jobDefinition: 'adni-preprocess:1', client: batch.client }),
+        status: new RecordingStatusSink(),
+        clock: systemClock,
+        logger,
+        metrics: new MemoryMetrics(),
+      };
+      const handler = createHttpApiHandler(() => ({ store, logger, jobs }));
+      const event = structuredClone(fixture());
+      Object.assign(event, { rawPath: '/reprocess', routeKey: 'POST /reprocess', body: JSON.stringify({ patient_id: '002_S_0295', session_date: '2011-06-02' }) });
+      Object.assign(event.requestContext.http, { method: 'POST', path: '/reprocess' });
+      // Act
+      const first = await handler(event);
+      const second = await handler(structuredClone(event));
+      // Assess: each call is one more job (a reprocess is explicit), each on the configured queue
+      expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+      const submits = batch.requests.filter((r) => r.path === '/v1/submitjob');
+      expect(submits).toHaveLength(2);
+      expect(submits.map((r) => r.body.jobQueue)).toEqual(['adni-queue', 'adni-queue']);
+      expect(new Set(submits.map((r) => r.body.jobName)).size).toBe(2);
+    } finally {
+      await batch.close();
+    }
   });
 });

@@ -4,7 +4,8 @@ import { createApiApp } from '../../shared/api/app.js';
 import { withCloudGuards } from '../../shared/auth/cloud-guards.js';
 import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import { HttpApiEnvSchema, loadConfig } from '../../providers/aws/config.js';
-import { PowertoolsLoggerPort } from '../../providers/aws/observability.js';
+import { PowertoolsLoggerPort, awsObservability } from '../../providers/aws/observability.js';
+import { batchUploadPorts } from './upload-ports.js';
 import { S3ObjectStore } from '../../providers/aws/s3-object-store.js';
 import type { ApiDeps } from '../../shared/api/app.js';
 import type { Logger } from '../../shared/ports/index.js';
@@ -42,13 +43,19 @@ export function createHttpApiHandler(makeDeps: () => ApiDeps | Promise<ApiDeps>,
 /** The production dependencies, from the function's environment. */
 export function httpApiDepsFromEnv(env: Record<string, string | undefined> = process.env): ApiDeps {
   const config = loadConfig(HttpApiEnvSchema, env);
+  const { logger, metrics } = awsObservability('http-api');
+  const { ADNI_JOB_QUEUE, ADNI_JOB_DEFINITION } = config;
   return {
     store: new S3ObjectStore({ bucket: config.ADNI_RAW_BUCKET }),
     // The dashboard's GET /outputs reads (and presigns GETs of) the preprocessed bucket.
     outputs: new S3ObjectStore({ bucket: config.ADNI_PREPROCESSED_BUCKET }),
-    logger: new PowertoolsLoggerPort(new PowertoolsLogger({ serviceName: 'http-api' })),
+    logger,
     // Patient status and timeline from HealthLake (FHIR_BASE_URL, FHIR_AUTH=sigv4) when configured.
     fhir: fhirStoreFromEnvIfSet(env),
+    // POST /reprocess and /backfill submit through the upload trigger's own ports (same jobs, same markers).
+    ...(ADNI_JOB_QUEUE && ADNI_JOB_DEFINITION
+      ? { jobs: batchUploadPorts({ ...config, ADNI_JOB_QUEUE, ADNI_JOB_DEFINITION }, env, logger, metrics) }
+      : {}),
   };
 }
 

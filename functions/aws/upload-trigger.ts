@@ -1,12 +1,8 @@
 import { handleUpload, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
-import { systemClock } from '../../shared/ports/observability.js';
-import { BatchJobSubmitter } from '../../providers/aws/batch-job-submitter.js';
 import { UploadTriggerEnvSchema, loadConfig } from '../../providers/aws/config.js';
-import { LoggingStatusSink } from '../../providers/aws/logging-status-sink.js';
-import { withFhirStatusFromEnv } from '../../shared/fhir/status-from-env.js';
+import { batchUploadPorts } from './upload-ports.js';
 import { awsObservability } from '../../providers/aws/observability.js';
 import { parseAwsUploadEvents, type AwsEventKind } from '../../providers/aws/parse-aws-upload-events.js';
-import { S3ObjectStore } from '../../providers/aws/s3-object-store.js';
 
 /** What the trigger needs: the core ports, plus per-invocation hooks of the AWS observability tools. */
 export interface UploadTriggerDeps extends UploadPorts {
@@ -90,14 +86,7 @@ export function uploadTriggerDepsFromEnv(env: Record<string, string | undefined>
   const config = loadConfig(UploadTriggerEnvSchema, env);
   const { logger, metrics } = awsObservability('upload-trigger');
   return {
-    store: new S3ObjectStore({ bucket: config.ADNI_RAW_BUCKET }),
-    outputBucket: config.ADNI_PREPROCESSED_BUCKET,
-    jobs: new BatchJobSubmitter({ jobQueue: config.ADNI_JOB_QUEUE, jobDefinition: config.ADNI_JOB_DEFINITION, attempts: config.ADNI_JOB_ATTEMPTS }),
-    // Plus FHIR (HealthLake) when FHIR_BASE_URL is set.
-    status: withFhirStatusFromEnv(new LoggingStatusSink(logger), env, { logger, objectUrl: (bucket, key) => `s3://${bucket}/${key}` }),
-    clock: systemClock,
-    logger,
-    metrics,
+    ...batchUploadPorts(config, env, logger, metrics),
     addContext: (context) => logger.powertools.addContext(context as Parameters<typeof logger.powertools.addContext>[0]),
     flush: () => metrics.flush(),
   };

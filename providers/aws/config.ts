@@ -14,10 +14,19 @@ export const UploadTriggerEnvSchema = z.object({
 export type UploadTriggerConfig = z.infer<typeof UploadTriggerEnvSchema>;
 
 /** Environment of the HTTP API. */
-export const HttpApiEnvSchema = z.object({
-  ADNI_RAW_BUCKET: BucketName,
-  ADNI_PREPROCESSED_BUCKET: BucketName,
-});
+export const HttpApiEnvSchema = z
+  .object({
+    ADNI_RAW_BUCKET: BucketName,
+    ADNI_PREPROCESSED_BUCKET: BucketName,
+    // With both, POST /reprocess and /backfill submit Batch jobs; without, they are not served (501).
+    ADNI_JOB_QUEUE: z.string().min(1, 'must name the Batch job queue').optional(),
+    ADNI_JOB_DEFINITION: z.string().min(1, 'must name the Batch job definition').optional(),
+    ADNI_JOB_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  })
+  .refine((env) => (env.ADNI_JOB_QUEUE === undefined) === (env.ADNI_JOB_DEFINITION === undefined), {
+    message: 'ADNI_JOB_QUEUE and ADNI_JOB_DEFINITION go together (both to serve /reprocess and /backfill, or neither)',
+    path: ['ADNI_JOB_QUEUE'],
+  });
 export type HttpApiConfig = z.infer<typeof HttpApiEnvSchema>;
 
 /** Environment of the Batch monitor. */
