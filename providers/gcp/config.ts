@@ -14,6 +14,16 @@ export const GcpUploadEnvSchema = z.object({
 });
 export type GcpUploadConfig = z.infer<typeof GcpUploadEnvSchema>;
 
+/**
+ * Environment of the job reconciler function (called by Cloud Scheduler): the buckets the job requests name, and
+ * the FHIR server whose open preprocessing Tasks it checks (`FHIR_BASE_URL`, `FHIR_AUTH`, read by the FHIR client).
+ */
+export const GcpReconcileEnvSchema = z.object({
+  ADNI_GCS_BUCKET: BucketName,
+  ADNI_OUTPUT_BUCKET: BucketName.optional(),
+});
+export type GcpReconcileConfig = z.infer<typeof GcpReconcileEnvSchema>;
+
 /** Environment of the HTTP API function. */
 export const GcpHttpEnvSchema = z.object({ ADNI_GCS_BUCKET: BucketName });
 export type GcpHttpConfig = z.infer<typeof GcpHttpEnvSchema>;

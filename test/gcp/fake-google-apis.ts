@@ -18,8 +18,8 @@ export interface FakeGoogleApis {
 /**
  * A stateful stand-in for the Google REST APIs the GCP deploy uses, on one loopback port: resources by path
  * (404 until created), long-running operations (finished on their first poll, or at once with
- * `immediateOperations`), IAM policies per resource, the functions source upload URL and the Cloud Storage
- * service agent lookup. The edge of a cloud we cannot reach, answering in each API's JSON shape.
+ * `immediateOperations`), IAM policies per resource, the functions source upload URL, the Cloud Storage
+ * service agent lookup, Cloud Scheduler jobs (named in the body) and each function's Cloud Run URL. The edge of a cloud we cannot reach, answering in each API's JSON shape.
  *
  * @example
  * const google = await startFakeGoogleApis({ project: 'adni-progression-dev' });
@@ -53,9 +53,13 @@ export async function startFakeGoogleApis(o: { project: string; immediateOperati
     const created =
       path === `/v1/projects/${o.project}/serviceAccounts` ? `${path}/${r.json.accountId}@${o.project}.iam.gserviceaccount.com`
       : path === '/storage/v1/b' ? `${path}/${r.json.name}`
+      // Cloud Scheduler v1 names the job in the body (no id parameter).
+      : r.method === 'POST' && /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/jobs$/.test(path) ? `/v1/${r.json.name}`
       : r.method === 'POST' ? `${path}/${id.get('jobId') ?? id.get('serviceId') ?? id.get('functionId')}`
       : path;
-    fake.resources.set(created, r.json);
+    // A function's URL is assigned by Cloud Run (output only), as the real API reports it on a GET.
+    const fn = /\/functions\/([^/]+)$/.exec(created);
+    fake.resources.set(created, fn ? { ...r.json, serviceConfig: { ...r.json.serviceConfig, uri: `https://${fn[1]}-x7k2q9dz4a-ez.a.run.app` } } : r.json);
     if (path.startsWith('/v2/')) {
       const operation = { name: `projects/${o.project}/locations/europe-west4/operations/op-${fake.requests.length}` };
       return { status: 200, body: o.immediateOperations ? { ...operation, done: true, response: {} } : operation };

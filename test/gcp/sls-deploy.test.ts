@@ -23,6 +23,7 @@ const settings = readGcpSettings({
   functions: {
     onUpload: { handler: 'onUpload', events: [{ storage: { bucket: 'raw', event: 'google.cloud.storage.object.v1.finalized', keyPrefix: 'raw/', keySuffix: '.nii.gz' } }] },
     api: { handler: 'api', events: [{ http: { method: 'POST', path: '/uploads' } }] },
+    reconcileJobs: { handler: 'reconcileJobs', timeoutSeconds: 300, events: [{ schedule: { cron: '*/5 * * * *' } }] },
     predictProgression: { image: 'europe-west4-docker.pkg.dev/p/adni/prediction:0.1.0', gpu: { type: 'nvidia-l4', count: 1 }, events: [{ http: { method: 'POST', path: '/predict-progression' } }] },
   },
 });
@@ -30,7 +31,7 @@ const plan = gcpPlan(settings, 'gcp-source.zip');
 const zip = Buffer.from('PK-source-zip');
 
 let api: FakeGoogleApis;
-const endpoints = (): GcpEndpoints => ({ iam: api.url, storage: api.url, run: api.url, functions: api.url, resourceManager: api.url });
+const endpoints = (): GcpEndpoints => ({ iam: api.url, storage: api.url, run: api.url, functions: api.url, resourceManager: api.url, scheduler: api.url });
 const deploy = () => deployGcp({ plan, zip, accessToken: async () => 'gcp-token', log: () => {}, endpoints: endpoints(), pollMs: 0 });
 const writes = () => api.requests.filter((r) => r.method !== 'GET' && !r.url.includes(':getIamPolicy')).map((r) => `${r.method} ${r.url.split('?')[0]}`);
 
@@ -57,15 +58,29 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
     // Act
     const result = await deploy();
     // Assess
-    expect(result.created).toHaveLength(5 + 2 + 1 + 2 + 1);
+    expect(result.created).toHaveLength(7 + 2 + 1 + 3 + 1 + 1);
     expect(writes().filter((w) => w.startsWith('POST') && !w.includes('IamPolicy') && !w.includes('generateUploadUrl'))).toEqual([
-      ...['upload', 'api', 'job', 'predict', 'trigger'].map(() => 'POST /v1/projects/adni-progression-dev/serviceAccounts'),
+      ...['upload', 'api', 'job', 'predict', 'trigger', 'reconcile', 'scheduler'].map(() => 'POST /v1/projects/adni-progression-dev/serviceAccounts'),
       'POST /storage/v1/b',
       'POST /storage/v1/b',
       'POST /v2/projects/adni-progression-dev/locations/europe-west4/jobs',
       'POST /v2/projects/adni-progression-dev/locations/europe-west4/functions',
       'POST /v2/projects/adni-progression-dev/locations/europe-west4/functions',
+      'POST /v2/projects/adni-progression-dev/locations/europe-west4/functions',
       'POST /v2/projects/adni-progression-dev/locations/europe-west4/services',
+      // After the function it calls: its URL is read back from the function, then the scheduler job is created.
+      'POST /v1/projects/adni-progression-dev/locations/europe-west4/jobs',
+    ]);
+    const reconcile = '/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-reconcile-jobs';
+    const url = 'https://adni-progression-ci-reconcile-jobs-x7k2q9dz4a-ez.a.run.app';
+    expect(api.resources.get('/v1/projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-reconcile-jobs')).toMatchObject({
+      schedule: '*/5 * * * *',
+      timeZone: 'Etc/UTC',
+      httpTarget: { uri: url, httpMethod: 'POST', oidcToken: { serviceAccountEmail: 'adni-scheduler-ci@adni-progression-dev.iam.gserviceaccount.com', audience: url } },
+    });
+    // Not public: only the scheduler's identity may invoke the reconciler's Cloud Run service.
+    expect(api.policies.get(reconcile.replace('/functions/', '/services/')).bindings).toEqual([
+      { role: 'roles/run.invoker', members: ['serviceAccount:adni-scheduler-ci@adni-progression-dev.iam.gserviceaccount.com'] },
     ]);
     expect(api.uploads).toEqual([{ length: zip.length, contentType: 'application/zip' }]);
     const fn = api.resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-on-upload') as any;
@@ -91,7 +106,8 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
     expect(result.created).toEqual([]);
     expect(result.iamChanged).toEqual([]);
     expect(writes().some((w) => w.includes(':setIamPolicy') || w.endsWith('/iam'))).toBe(false);
-    expect(writes().filter((w) => w.startsWith('PATCH')).length).toBe(2 + 1 + 2 + 1);
+    expect(writes().filter((w) => w.startsWith('PATCH')).length).toBe(2 + 1 + 3 + 1 + 1);
+    expect(writes()).toContain('PATCH /v1/projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-reconcile-jobs');
   });
 
   it('keeps other members of a policy when it adds its own', () => {
@@ -99,6 +115,18 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
     expect(changed).toBe(true);
     expect(policy).toEqual({ etag: 'x', bindings: [{ role: 'roles/run.invoker', members: ['user:a@example.com', 'allUsers'] }] });
     expect(mergeBindings(policy, [{ role: 'roles/run.invoker', members: ['allUsers'] }]).changed).toBe(false);
+  });
+
+  it('a scheduler job whose function reports no URL stops the deploy naming both', async () => {
+    // Prepare: a plan with only the scheduler step, against a function the API knows without a URL.
+    api.resources.set('/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-reconcile-jobs', { name: 'x' });
+    const only = { ...plan, steps: plan.steps.filter((st) => st.kind === 'schedulerJob') };
+    // Act
+    const error = await deployGcp({ plan: only, zip, accessToken: async () => 't', log: () => {}, endpoints: endpoints(), pollMs: 0 }).catch((e: Error) => e);
+    // Assess
+    expect((error as Error).message).toBe(
+      'Google Cloud deploy failed at Cloud Scheduler job adni-progression-ci-reconcile-jobs: function projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-reconcile-jobs has no URL yet',
+    );
   });
 
   it('a refused call stops the deploy with a one-line reason naming the step', async () => {

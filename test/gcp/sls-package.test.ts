@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Storage } from '@google-cloud/storage';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GcpHttpEnvSchema, GcpUploadEnvSchema } from '../../providers/gcp/config.js';
+import { GcpHttpEnvSchema, GcpReconcileEnvSchema, GcpUploadEnvSchema } from '../../providers/gcp/config.js';
 import { jwtAuthConfigFromEnv } from '../../shared/auth/auth-config.js';
 import type { GcpPlan, GcpPlanStep } from '../../providers/gcp/sls/plan.js';
 import { GCP_ARTIFACTS } from '../../providers/gcp/sls/plugin.js';
@@ -142,6 +142,18 @@ describe('the packaged source in the real Functions Framework', () => {
     expect(((await anonymous.json()) as any).error.code).toBe('missing_token');
   }, 90_000);
 
+  it('the reconcileJobs entry point answers a Cloud Scheduler call (idle without a FHIR store, saying so)', async () => {
+    // Prepare: the packaged function with its planned environment (the default deployment has no fhirBaseUrl).
+    const step = steps('function').find((f) => f.entryPoint === 'reconcileJobs')!;
+    const url = await serve('reconcileJobs', step.body.serviceConfig.environmentVariables);
+    const delivery = JSON.parse(await readFile(path.join(root, 'test/events/scheduler/reconcile-jobs-http.json'), 'utf8'));
+    // Act
+    const response = await fetch(url, { method: delivery.method, headers: delivery.headers });
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ outcome: 'skipped', reason: expect.stringContaining('FHIR_BASE_URL is not set') });
+  }, 90_000);
+
   /** One onUpload server for the two tests below, on the GCS fake (the SDK's emulator variable). */
   let gcs: FakeGcs;
   let onUpload: Promise<string> | undefined;
@@ -225,19 +237,40 @@ describe('storage', () => {
 describe('compute', () => {
   it('functions are 2nd gen on nodejs22 with the environment their zod schemas require', () => {
     const functions = steps('function');
-    expect(functions.map((f) => f.entryPoint).sort()).toEqual(['api', 'onUpload']);
+    expect(functions.map((f) => f.entryPoint).sort()).toEqual(['api', 'onUpload', 'reconcileJobs']);
     for (const f of functions) expect(f.body.buildConfig).toEqual({ runtime: 'nodejs22', entryPoint: f.entryPoint });
     const upload = functions.find((f) => f.entryPoint === 'onUpload')!.body.serviceConfig.environmentVariables;
     const api = functions.find((f) => f.entryPoint === 'api')!.body.serviceConfig.environmentVariables;
     // The literal values parse: a deploy cannot start functions that fail their cold-start validation.
     expect(GcpUploadEnvSchema.parse(upload)).toMatchObject({ ADNI_JOB_NAME: 'adni-progression-ci-preprocess', ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci', ADNI_JOB_TIMEOUT_SECONDS: 1800 });
     expect(GcpHttpEnvSchema.parse(api)).toEqual({ ADNI_GCS_BUCKET: 'adni-progression-raw-ci' });
+    const reconcile = functions.find((f) => f.entryPoint === 'reconcileJobs')!.body.serviceConfig;
+    expect(GcpReconcileEnvSchema.parse(reconcile.environmentVariables)).toEqual({ ADNI_GCS_BUCKET: 'adni-progression-raw-ci', ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci' });
+    expect(reconcile).toMatchObject({ serviceAccountEmail: 'adni-reconcile-ci@adni-progression-dev.iam.gserviceaccount.com', maxInstanceCount: 1, timeoutSeconds: 300 });
     // Identity Platform tokens of this project, verified against Google's securetoken keys.
     expect(jwtAuthConfigFromEnv(api)).toMatchObject({
       issuer: 'https://securetoken.google.com/adni-progression-dev',
       audience: 'adni-progression-dev',
       jwksUrl: 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com',
     });
+  });
+
+  it('Cloud Scheduler calls the job reconciler every 5 minutes with an OIDC token for its URL, as its own identity', () => {
+    const [job] = steps('schedulerJob');
+    expect(job).toMatchObject({
+      id: 'adni-progression-ci-reconcile-jobs',
+      name: 'projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-reconcile-jobs',
+      function: 'projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-reconcile-jobs',
+    });
+    expect(job.body).toMatchObject({
+      schedule: '*/5 * * * *',
+      timeZone: 'Etc/UTC',
+      retryConfig: { retryCount: 0 },
+      // The URL is Cloud Run's: deploy reads it back from the function and puts it in both places.
+      httpTarget: { uri: '{function-uri}', httpMethod: 'POST', oidcToken: { serviceAccountEmail: 'adni-scheduler-ci@adni-progression-dev.iam.gserviceaccount.com', audience: '{function-uri}' } },
+    });
+    const order = plan.steps.map((s) => s.kind);
+    expect(order.indexOf('schedulerJob')).toBeGreaterThan(order.lastIndexOf('function'));
   });
 
   it('the Cloud Run Job has the AWS Batch size: 4 vCPU, 16 GiB, 30 minutes, retried, as its own identity', () => {
@@ -305,6 +338,8 @@ describe('IAM (least privilege)', () => {
         'api roles/storage.objectViewer adni-progression-preprocessed-ci',
         'predict roles/storage.objectViewer adni-progression-preprocessed-ci',
         'upload roles/run.jobsExecutorWithOverrides adni-progression-ci-preprocess',
+        'reconcile roles/run.viewer adni-progression-ci-preprocess',
+        'scheduler roles/run.invoker adni-progression-ci-reconcile-jobs',
         'trigger roles/run.invoker adni-progression-ci-on-upload',
         'allUsers roles/run.invoker adni-progression-ci-api',
         'allUsers roles/run.invoker adni-progression-ci-predict',
@@ -329,7 +364,11 @@ describe('serverless deploy', () => {
       const output = run.stdout + run.stderr;
       expect(output).toContain('Google Cloud: deployed adni-progression (ci) to adni-progression-dev / europe-west4');
       const creates = google.requests.filter((r) => r.method === 'POST' && /(serviceAccounts|\/b|jobs|functions|services)$/.test(r.url.split('?')[0]));
-      expect(creates).toHaveLength(5 + 2 + 1 + 2 + 1);
+      // 7 service accounts, 2 buckets, the Cloud Run job, 3 functions, the prediction service, the scheduler job.
+      expect(creates).toHaveLength(7 + 2 + 1 + 3 + 1 + 1);
+      const scheduler = google.resources.get('/v1/projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-reconcile-jobs');
+      expect(scheduler.httpTarget.uri).toMatch(/^https:\/\/adni-progression-ci-reconcile-jobs-.*\.run\.app$/);
+      expect(scheduler.httpTarget.oidcToken.audience).toBe(scheduler.httpTarget.uri);
       const zipBytes = (await readFile(path.join(outDir, GCP_ARTIFACTS.zip))).length;
       expect(google.uploads).toEqual([{ length: zipBytes, contentType: 'application/zip' }]);
       const job = google.resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-preprocess');

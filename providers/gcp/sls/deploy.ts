@@ -1,4 +1,4 @@
-import { GCS_SERVICE_AGENT, type Binding, type GcpPlan, type GcpPlanStep } from './plan.js';
+import { FUNCTION_URI, GCS_SERVICE_AGENT, type Binding, type GcpPlan, type GcpPlanStep } from './plan.js';
 import { GcpPluginError } from './settings.js';
 
 /** Base URLs of the Google APIs the plan uses; tests point them all at one loopback server. */
@@ -8,6 +8,8 @@ export interface GcpEndpoints {
   run: string;
   functions: string;
   resourceManager: string;
+  /** Cloud Scheduler v1 (optional in overrides: defaults to the Google endpoint). */
+  scheduler?: string;
 }
 export const GOOGLE_ENDPOINTS: GcpEndpoints = {
   iam: 'https://iam.googleapis.com',
@@ -15,6 +17,7 @@ export const GOOGLE_ENDPOINTS: GcpEndpoints = {
   run: 'https://run.googleapis.com',
   functions: 'https://cloudfunctions.googleapis.com',
   resourceManager: 'https://cloudresourcemanager.googleapis.com',
+  scheduler: 'https://cloudscheduler.googleapis.com',
 };
 
 export interface GcpDeployOptions {
@@ -165,6 +168,21 @@ export async function deployGcp(o: GcpDeployOptions): Promise<GcpDeployResult> {
         );
         // Invoker rights live on the function's Cloud Run service (same id).
         await runIam(`function ${step.id}`, `${e.run}/v2/projects/${project}/locations/${region}/services/${step.id}`, step.bindings);
+        break;
+      }
+      case 'schedulerJob': {
+        // The target's URL is assigned by Cloud Run: read it from the function deployed above.
+        const fn = ok(`function ${step.function} (read URL)`, await call('GET', `${e.functions}/v2/${step.function}`));
+        const uri: string | undefined = fn?.serviceConfig?.uri ?? fn?.url;
+        if (!uri) throw new GcpPluginError(`Google Cloud deploy failed at Cloud Scheduler job ${step.id}: function ${step.function} has no URL yet`);
+        const body = JSON.parse(JSON.stringify(step.body).replaceAll(JSON.stringify(FUNCTION_URI), JSON.stringify(uri)));
+        const scheduler = e.scheduler ?? GOOGLE_ENDPOINTS.scheduler!;
+        await upsert(
+          `Cloud Scheduler job ${step.id}`,
+          `${scheduler}/v1/${step.name}`,
+          () => call('POST', `${scheduler}/v1/projects/${project}/locations/${region}/jobs`, body),
+          () => call('PATCH', `${scheduler}/v1/${step.name}?updateMask=${updateMask(body)}`, body),
+        );
         break;
       }
       case 'serviceAccountIam': {

@@ -10,9 +10,12 @@ export interface Binding {
 /** Stands for the project's Cloud Storage service agent, whose email needs the project number (resolved at deploy). */
 export const GCS_SERVICE_AGENT = 'serviceAccount:{gcs-service-agent}';
 
+/** Stands for the URL of the function a Cloud Scheduler job calls: Cloud Run assigns it (read back at deploy). */
+export const FUNCTION_URI = '{function-uri}';
+
 /**
  * One resource of the plan, in apply order. `body` is the create/update body of that resource's REST API
- * (IAM v1, Cloud Storage JSON v1, Cloud Run Admin v2, Cloud Functions v2); `bindings` are added to the
+ * (IAM v1, Cloud Storage JSON v1, Cloud Run Admin v2, Cloud Functions v2, Cloud Scheduler v1); `bindings` are added to the
  * resource's IAM policy (never replacing other members).
  */
 export type GcpPlanStep =
@@ -21,6 +24,8 @@ export type GcpPlanStep =
   | { kind: 'cloudRunJob'; id: string; name: string; body: Record<string, any>; bindings: Binding[] }
   | { kind: 'function'; id: string; name: string; entryPoint: string; body: Record<string, any>; bindings: Binding[] }
   | { kind: 'cloudRunService'; id: string; name: string; body: Record<string, any>; bindings: Binding[] }
+  /** A Cloud Scheduler job (v1) calling `function` (its full name) over HTTP with an OIDC token; {@link FUNCTION_URI} in the body is its URL. */
+  | { kind: 'schedulerJob'; id: string; name: string; function: string; body: Record<string, any> }
   | { kind: 'serviceAccountIam'; email: string; bindings: Binding[] }
   | { kind: 'projectIam'; bindings: Binding[]; reason: string };
 
@@ -63,7 +68,15 @@ function bucketBody(s: GcpServiceSettings, name: string, raw: boolean): Record<s
   };
 }
 
-/** The upload function's environment: exactly what `GcpUploadEnvSchema` (providers/gcp/config.ts) validates. */
+/** FHIR_BASE_URL + FHIR_AUTH=google (the function's own service account) when a FHIR store is configured. */
+function fhirEnv(s: GcpServiceSettings): Record<string, string> {
+  return s.provider.fhirBaseUrl ? { FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'google' } : {};
+}
+
+/**
+ * The upload function's environment: exactly what `GcpUploadEnvSchema` (providers/gcp/config.ts) validates, plus
+ * FHIR (the upload records each job's `requested` Task there, which is what the reconciler later checks).
+ */
 export function uploadFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(s)): Record<string, string> {
   return {
     ADNI_GCS_BUCKET: n.rawBucket,
@@ -72,17 +85,27 @@ export function uploadFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(
     ADNI_GCP_REGION: s.provider.region,
     ADNI_JOB_NAME: n.job,
     ADNI_JOB_TIMEOUT_SECONDS: String(s.provider.preprocessingJob.timeoutMinutes * 60),
+    ...fhirEnv(s),
   };
 }
 
 /** The API function's environment (`GcpHttpEnvSchema`). */
 export function apiFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(s)): Record<string, string> {
-  return {
-    ADNI_GCS_BUCKET: n.rawBucket,
-    ...authEnv(s),
-    ...(s.provider.fhirBaseUrl ? { FHIR_BASE_URL: s.provider.fhirBaseUrl, FHIR_AUTH: 'google' } : {}),
-  };
+  return { ADNI_GCS_BUCKET: n.rawBucket, ...authEnv(s), ...fhirEnv(s) };
 }
+
+/** The job reconciler's environment (`GcpReconcileEnvSchema` + the FHIR store whose open Tasks it checks). */
+export function reconcileFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(s)): Record<string, string> {
+  return { ADNI_GCS_BUCKET: n.rawBucket, ADNI_OUTPUT_BUCKET: n.preprocessedBucket, ...fhirEnv(s) };
+}
+
+type FunctionRole = 'upload' | 'api' | 'reconcile';
+const roleOf = (fn: GcpFunctionSettings): FunctionRole => (fn.events.some((e) => e.storage) ? 'upload' : fn.events.some((e) => e.schedule) ? 'reconcile' : 'api');
+const DESCRIPTIONS: Record<FunctionRole, string> = {
+  upload: 'GCS upload of raw/{patient}/{session}/{mri|pet}.nii.gz -> one Cloud Run Job execution per session version',
+  api: 'The shared HTTP API (hono)',
+  reconcile: 'Job reconciler (Cloud Scheduler, OIDC): open preprocessing Tasks in FHIR vs their Cloud Run executions',
+};
 
 /** The Cloud Run Job's FHIR settings: `store,fhir` status sinks with the job's own identity; none without FHIR. */
 export function jobFhirEnv(s: GcpServiceSettings): Record<string, string> {
@@ -99,9 +122,10 @@ function functionStep(s: GcpServiceSettings, n: GcpNames, key: string, fn: GcpFu
   const { project, region } = s.provider;
   const id = n.functionName(key);
   const storage = fn.events.find((e) => e.storage)?.storage;
+  const role = roleOf(fn);
   const entryPoint = fn.handler ?? key;
   const body: Record<string, unknown> = {
-    description: storage ? 'GCS upload of raw/{patient}/{session}/{mri|pet}.nii.gz -> one Cloud Run Job execution per session version' : 'The shared HTTP API (hono)',
+    description: DESCRIPTIONS[role],
     labels: { app: s.service, stage: s.stage },
     buildConfig: { runtime: s.provider.runtime, entryPoint },
     serviceConfig: {
@@ -109,8 +133,9 @@ function functionStep(s: GcpServiceSettings, n: GcpNames, key: string, fn: GcpFu
       availableCpu: fn.cpu ?? '1',
       timeoutSeconds: fn.timeoutSeconds ?? 60,
       maxInstanceCount: fn.maxInstances ?? 100,
-      serviceAccountEmail: storage ? n.serviceAccounts.upload : n.serviceAccounts.api,
-      environmentVariables: storage ? uploadFunctionEnv(s, n) : apiFunctionEnv(s, n),
+      serviceAccountEmail: n.serviceAccounts[role],
+      environmentVariables: { upload: uploadFunctionEnv, api: apiFunctionEnv, reconcile: reconcileFunctionEnv }[role](s, n),
+      // Cloud Scheduler and Eventarc call from outside any VPC: invoker IAM, not ingress, keeps the non-API ones private.
       ingressSettings: 'ALLOW_ALL',
       allTrafficOnLatestRevision: true,
     },
@@ -132,9 +157,42 @@ function functionStep(s: GcpServiceSettings, n: GcpNames, key: string, fn: GcpFu
     name: `projects/${project}/locations/${region}/functions/${id}`,
     entryPoint,
     body,
-    // A 2nd gen function is a Cloud Run service: invoker rights are granted on it.
-    bindings: storage ? [{ role: 'roles/run.invoker', members: [sa(n.serviceAccounts.trigger)] }] : [{ role: 'roles/run.invoker', members: ['allUsers'] }],
+    // A 2nd gen function is a Cloud Run service: invoker rights are granted on it. Only the API is public (it checks
+    // every token itself); the upload function answers its Eventarc trigger, the reconciler its scheduler.
+    bindings: [{ role: 'roles/run.invoker', members: [{ upload: sa(n.serviceAccounts.trigger), api: 'allUsers', reconcile: sa(n.serviceAccounts.scheduler) }[role]] }],
   };
+}
+
+/** The Cloud Scheduler job of a `schedule` event: POST to the function with an OIDC token for its URL. */
+function schedulerStep(s: GcpServiceSettings, n: GcpNames, key: string, fn: GcpFunctionSettings): GcpPlanStep[] {
+  const schedule = fn.events.find((e) => e.schedule)?.schedule;
+  if (!schedule) return [];
+  const { project, region } = s.provider;
+  const id = n.functionName(key);
+  const name = `projects/${project}/locations/${region}/jobs/${id}`;
+  return [
+    {
+      kind: 'schedulerJob',
+      id,
+      name,
+      function: `projects/${project}/locations/${region}/functions/${id}`,
+      body: {
+        name,
+        description: `${s.service} (${s.stage}): ${DESCRIPTIONS[roleOf(fn)]}`,
+        schedule: schedule.cron,
+        timeZone: schedule.timeZone,
+        // One pass reads at most 200 open Tasks; the next tick picks up the rest, so a failed attempt is not retried.
+        attemptDeadline: `${fn.timeoutSeconds ?? 300}s`,
+        retryConfig: { retryCount: 0 },
+        httpTarget: {
+          uri: FUNCTION_URI,
+          httpMethod: 'POST',
+          // Cloud Run checks this token (audience = the function's URL) against run.invoker before the code runs.
+          oidcToken: { serviceAccountEmail: n.serviceAccounts.scheduler, audience: FUNCTION_URI },
+        },
+      },
+    },
+  ];
 }
 
 function predictionStep(s: GcpServiceSettings, n: GcpNames, fn: GcpFunctionSettings): GcpPlanStep {
@@ -184,7 +242,7 @@ export function gcpRoutes(s: GcpServiceSettings): { route: string; servedBy: str
 
 /**
  * The deployment plan of one stage: every resource with its REST body, in the order `deploy` applies them
- * (identities, buckets, the job, functions, the prediction service, then IAM grants that name them).
+ * (identities, buckets, the job, functions, the prediction service, Cloud Scheduler jobs, then IAM grants that name them).
  *
  * @example
  * const plan = gcpPlan(readGcpSettings(config), 'gcp-source.zip');
@@ -252,11 +310,16 @@ export function gcpPlan(s: GcpServiceSettings, sourceZip: string): GcpPlan {
           },
         },
       },
-      // Run one execution with per-session env overrides, and read its state: on this job only.
-      bindings: [{ role: 'roles/run.jobsExecutorWithOverrides', members: [sa(n.serviceAccounts.upload)] }],
+      // Run one execution with per-session env overrides (upload), read the executions' state (reconciler): on this job only.
+      bindings: [
+        { role: 'roles/run.jobsExecutorWithOverrides', members: [sa(n.serviceAccounts.upload)] },
+        { role: 'roles/run.viewer', members: [sa(n.serviceAccounts.reconcile)] },
+      ],
     },
     ...Object.entries(s.functions).filter(([, fn]) => !fn.image).map(([key, fn]) => functionStep(s, n, key, fn)),
     ...Object.entries(s.functions).filter(([, fn]) => fn.image).map(([, fn]) => predictionStep(s, n, fn)),
+    // After the functions: each scheduler job targets its function's URL, known once the function exists.
+    ...Object.entries(s.functions).filter(([, fn]) => !fn.image).flatMap(([key, fn]) => schedulerStep(s, n, key, fn)),
     // Signing V4 URLs without a key file goes through the IAM signBlob API, as the API's own identity.
     { kind: 'serviceAccountIam', email: n.serviceAccounts.api, bindings: [{ role: 'roles/iam.serviceAccountTokenCreator', members: [sa(n.serviceAccounts.api)] }] },
     {

@@ -71,7 +71,7 @@ export class GcpServerlessPlugin {
           maxInstances: { type: 'integer' },
         },
       },
-      functionEvents: { storage: { type: 'object' }, http: { type: 'object' } },
+      functionEvents: { storage: { type: 'object' }, http: { type: 'object' }, schedule: { type: 'object' } },
     });
     this.hooks = {
       // Before the core packager: it would otherwise zip the whole service directory.
@@ -121,7 +121,7 @@ export class GcpServerlessPlugin {
     await deployGcp({
       plan,
       zip: await readFile(path.join(outDir, GCP_ARTIFACTS.zip)),
-      endpoints: endpoint ? { iam: endpoint, storage: endpoint, run: endpoint, functions: endpoint, resourceManager: endpoint } : undefined,
+      endpoints: endpoint ? { iam: endpoint, storage: endpoint, run: endpoint, functions: endpoint, resourceManager: endpoint, scheduler: endpoint } : undefined,
       accessToken: async () => {
         // A ready token wins (as Terraform's google provider reads it: CI with `gcloud auth print-access-token`).
         if (process.env.GOOGLE_OAUTH_ACCESS_TOKEN) return process.env.GOOGLE_OAUTH_ACCESS_TOKEN;

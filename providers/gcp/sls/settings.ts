@@ -16,6 +16,13 @@ export const HttpEventSchema = z.object({
   path: z.string().regex(/^\/[a-z0-9{}_/.*-]*$/, 'must be a path like /preprocessing-status/{patient_id}'),
 });
 
+/** The `schedule` function event: a Cloud Scheduler job calling the (non-public) function with an OIDC token. */
+export const ScheduleEventSchema = z.object({
+  /** Unix cron, five fields (Cloud Scheduler's format), e.g. `*\/5 * * * *`. */
+  cron: z.string().regex(/^\S+( \S+){4}$/, 'must be a five-field unix cron expression like "*/5 * * * *"'),
+  timeZone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, 'must be an IANA time zone like Etc/UTC').default('Etc/UTC'),
+});
+
 const FunctionSchema = z.object({
   handler: z.string().regex(/^[A-Za-z_$][\w$]*$/, 'handler must be the registered entry point name').optional(),
   image: Image.optional(),
@@ -24,7 +31,7 @@ const FunctionSchema = z.object({
   cpu: z.string().regex(/^\d+(\.\d+)?$/).optional(),
   timeoutSeconds: z.number().int().min(1).max(3600).optional(),
   maxInstances: z.number().int().min(1).max(1000).optional(),
-  events: z.array(z.object({ storage: StorageEventSchema.optional(), http: HttpEventSchema.optional() })).default([]),
+  events: z.array(z.object({ storage: StorageEventSchema.optional(), http: HttpEventSchema.optional(), schedule: ScheduleEventSchema.optional() })).default([]),
 });
 
 /** Everything the Google Cloud plugin reads from the resolved serverless.yml. */
@@ -101,6 +108,8 @@ export function gcpNames(s: GcpServiceSettings) {
       job: email(sa('job')),
       predict: email(sa('predict')),
       trigger: email(sa('trigger')),
+      reconcile: email(sa('reconcile')),
+      scheduler: email(sa('scheduler')),
     },
   };
 }
