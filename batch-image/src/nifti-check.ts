@@ -1,5 +1,8 @@
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { PipelineInputError } from '../../shared/pipeline/io/errors.js';
+import { assertNotEmpty, scanNifti } from '../../shared/pipeline/io/scan-nifti.js';
+import type { ExpectedImage } from '../../shared/pipeline/io/validate-header.js';
 
 export type NiftiVersion = 'nifti-1' | 'nifti-2';
 
@@ -83,4 +86,32 @@ function inflatePrefix(compressed: Buffer, want: number): Promise<Buffer> {
     gunzip.on('error', (error) => finish(error));
     gunzip.end(compressed);
   });
+}
+
+/**
+ * Most bytes a job input may inflate to (and so the most a compressed input may hold): the reader's own
+ * default, so the batch entrypoint refuses exactly what `preprocess()` would, only earlier.
+ */
+export const MAX_INPUT_BYTES = 1 << 30;
+
+/**
+ * The batch entrypoint's input check, run before any heavy work (template, registration, copies):
+ * {@link assertGzipNifti}, then the reader's streaming scan with its limits: the whole gzip stream is
+ * inflated and counted but never kept (decompression bombs stop at what the header accounts for + 1 MiB,
+ * or at `maxInflatedBytes`), and the header is judged as `preprocess()` would (dimensions, size,
+ * datatype, spacing, orientation, data length, all-zero or all-NaN data). Every refusal is an {@link InputValidationError} whose
+ * message starts with `label`.
+ *
+ * @example
+ * await checkNiftiInput('/tmp/job/in/pet.nii.gz', 'PET', 'pet') // 'nifti-1', or throws InputValidationError
+ */
+export async function checkNiftiInput(file: string, label: string, expect: ExpectedImage, maxInflatedBytes = MAX_INPUT_BYTES): Promise<NiftiVersion> {
+  const version = await assertGzipNifti(file, label);
+  try {
+    assertNotEmpty(await scanNifti(file, { expect, label, maxInflatedBytes }), label, expect);
+  } catch (error) {
+    if (error instanceof PipelineInputError) throw new InputValidationError(error.message);
+    throw error;
+  }
+  return version;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from '../../shared/ports/observability.js';
 import { silentLogger } from '../../shared/ports/observability.js';
 import type { RegistrationSettings } from '../../shared/pipeline/preprocess.js';
-import { assertGzipNifti, InputValidationError } from './nifti-check.js';
+import { checkNiftiInput, InputValidationError } from './nifti-check.js';
 
 export interface PreprocessingInput {
   /** Local path of the downloaded MRI (`.nii.gz`). */
@@ -60,9 +60,10 @@ export async function runPreprocessing(input: PreprocessingInput): Promise<Prepr
   if (!(REFERENCES as readonly string[]).includes(reference)) {
     throw new InputValidationError(`ADNI_SUVR_REFERENCE must be one of ${REFERENCES.join(', ')} (got "${reference}")`);
   }
-  // Cheap header checks first: a wrong upload fails in milliseconds with the same words in every mode.
-  const mriFormat = await assertGzipNifti(input.mriPath, 'MRI');
-  const petFormat = await assertGzipNifti(input.petPath, 'PET');
+  // Input checks first, in every mode: gzip + header, then the reader's decompression and size limits
+  // (one streaming pass, nothing kept), so a wrong upload or a bomb fails before any heavy work.
+  const mriFormat = await checkNiftiInput(input.mriPath, 'MRI', 't1');
+  const petFormat = await checkNiftiInput(input.petPath, 'PET', 'pet');
   input.signal?.throwIfAborted();
   if (mode === 'validate-only') return validateOnly(input, { mri: mriFormat, pet: petFormat });
 

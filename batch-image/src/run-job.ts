@@ -6,6 +6,7 @@ import { ObjectNotFoundError, type ObjectStore } from '../../shared/ports/object
 import type { Logger } from '../../shared/ports/observability.js';
 import type { StatusSink } from '../../shared/ports/status-sink.js';
 import { redactId, redactKey } from '../../shared/util/redact.js';
+import { MAX_INPUT_BYTES } from './nifti-check.js';
 import { runPreprocessing as defaultPreprocessing, type PreprocessingInput, type PreprocessingResult } from './pipeline-step.js';
 
 export interface RunJobOptions {
@@ -20,6 +21,8 @@ export interface RunJobOptions {
   tempRoot?: string;
   /** Stops the job between steps (SIGTERM from the platform). */
   signal?: AbortSignal;
+  /** Largest input object fetched, in bytes (default {@link MAX_INPUT_BYTES}, the reader's inflate limit). */
+  maxInputBytes?: number;
   /** The pipeline step; injectable so tests can make it fail. */
   preprocess?: (input: PreprocessingInput) => Promise<PreprocessingResult>;
 }
@@ -52,8 +55,9 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     await Promise.all([mkdir(inputDir), mkdir(outDir)]);
     const mriPath = path.join(inputDir, 'mri.nii.gz');
     const petPath = path.join(inputDir, 'pet.nii.gz');
-    await download(options.inputStore, request.mriKey, mriPath, 'MRI');
-    await download(options.inputStore, request.petKey, petPath, 'PET');
+    const maxBytes = options.maxInputBytes ?? MAX_INPUT_BYTES;
+    await download(options.inputStore, request.mriKey, mriPath, 'MRI', maxBytes);
+    await download(options.inputStore, request.petKey, petPath, 'PET', maxBytes);
     options.signal?.throwIfAborted();
 
     const preprocess = options.preprocess ?? defaultPreprocessing;
@@ -87,9 +91,12 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   return outcome;
 }
 
-async function download(store: ObjectStore, key: string, file: string, label: string): Promise<void> {
+async function download(store: ObjectStore, key: string, file: string, label: string, maxBytes: number): Promise<void> {
   let bytes: Uint8Array;
   try {
+    // Sized before it is fetched: an input larger than the inflate limit could only fail the check later.
+    const head = await store.head(key);
+    if (head && head.size > maxBytes) throw new JobInputError(`${label} input is ${head.size} bytes, above the ${maxBytes}-byte input limit`);
     bytes = await store.get(key);
   } catch (error) {
     if (error instanceof ObjectNotFoundError) throw new JobInputError(`${label} input ${redactKey(key)} no longer exists in storage`);

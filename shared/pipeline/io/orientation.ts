@@ -11,6 +11,7 @@
  */
 import { PipelineInputError } from './errors.js';
 import type { NiftiHeader } from './nifti-header.js';
+import { NIFTI_LIMITS } from './validate-header.js';
 
 /** A 3×4 voxel→world (RAS+, mm) affine, row-major. */
 export type Affine3x4 = [number[], number[], number[]];
@@ -83,6 +84,21 @@ function isUsable(m: Affine3x4): boolean {
   return Math.abs(det) > 1e-3;
 }
 
+/** Farthest an origin may lie from the scanner's isocentre (mm): 10 m, far beyond any field of view. */
+const MAX_ORIGIN_MM = 1e4;
+
+function checkPlausible(m: Affine3x4, name: 'sform' | 'qform'): void {
+  const sizes = columns(m).map((c) => Math.hypot(c[0], c[1], c[2]));
+  if (sizes.some((s) => s < NIFTI_LIMITS.minSpacingMm || s > NIFTI_LIMITS.maxSpacingMm)) {
+    const shown = sizes.map((s) => Number(s.toPrecision(3))).join(' × ');
+    throw new PipelineInputError('BAD_ORIENTATION', `${name} gives an implausible voxel size ${shown} mm`);
+  }
+  const origin = [m[0][3], m[1][3], m[2][3]];
+  if (origin.some((o) => Math.abs(o) > MAX_ORIGIN_MM)) {
+    throw new PipelineInputError('BAD_ORIENTATION', `${name} puts the image origin implausibly far away (${origin.map((o) => Number(o.toPrecision(3))).join(', ')} mm)`);
+  }
+}
+
 /** Largest |cos| between distinct columns: 0 for an orthogonal affine, > 0 with shear. */
 function shear(m: Affine3x4): number {
   const [x, y, z] = columns(m).map(unit);
@@ -102,6 +118,10 @@ export function resolveOrientation(h: NiftiHeader): OrientationInfo {
   const qform = qformAffine(h);
   const hasS = h.sformCode > 0 && isUsable(sform);
   const hasQ = h.qformCode > 0 && isUsable(qform);
+  // Finite but absurd (a voxel of 1e30 mm, an origin light-years away): the bundled ITK reader follows the
+  // same transform and fails to decode, so refuse it here with a reason instead.
+  if (hasS) checkPlausible(sform, 'sform');
+  if (hasQ) checkPlausible(qform, 'qform');
   if (h.sformCode > 0 && !hasS) warnings.push('sform is degenerate (zero, NaN or singular); ignored');
   if (h.qformCode > 0 && !hasQ) warnings.push('qform is degenerate (zero, NaN or singular); ignored');
 

@@ -4,7 +4,7 @@ import { readImageNode } from '@itk-wasm/image-io';
 import { PipelineInputError } from './errors.js';
 import type { NiftiHeader } from './nifti-header.js';
 import { affineToItkGeometry, type OrientationInfo } from './orientation.js';
-import { scanNifti, type NiftiScan } from './scan-nifti.js';
+import { assertNotEmpty, scanNifti, type NiftiScan } from './scan-nifti.js';
 import type { ExpectedImage, HeaderShape } from './validate-header.js';
 
 /** Options of {@link readNifti}. */
@@ -53,11 +53,14 @@ export async function readNifti(path: string, options: ReadNiftiOptions): Promis
   const absolute = isAbsolute(path) ? path : resolve(path);
   const label = options.label ?? basename(path);
   const scan = await scanNifti(absolute, { expect: options.expect, maxInflatedBytes: options.maxInflatedBytes, label });
+  // Empty or NaN-filled stored data is refused from the scan's counts, before anything is decoded.
+  checkCounts(scan, label, options);
   let image: Image;
   try {
     image = await readImageNode(absolute);
   } catch {
-    throw new PipelineInputError('UNREADABLE', `${label}: the NIfTI reader could not decode this file`, options.expect);
+    const hint = scan.header.version === 2 ? ' (NIfTI-2; save it as NIfTI-1)' : '';
+    throw new PipelineInputError('UNREADABLE', `${label}: the NIfTI reader could not decode this file${hint}`, options.expect);
   }
   const warnings = [...scan.orientation.warnings];
   image = squeezeTo(image, scan);
@@ -65,8 +68,7 @@ export async function readNifti(path: string, options: ReadNiftiOptions): Promis
   if (applyGeometry(image, scan)) {
     warnings.push(`the image reader placed the grid differently from the ${scan.orientation.source}; geometry set from the ${scan.orientation.source}`);
   }
-  checkCounts(scan, label, options);
-  const nonFiniteVoxels = zeroNonFinite(image, scan);
+  const nonFiniteVoxels = zeroNonFinite(image, scan, label, options);
   return {
     image,
     header: scan.header,
@@ -121,20 +123,29 @@ function applyGeometry(image: Image, scan: NiftiScan): boolean {
 
 /** Refuses empty or NaN-filled data, from the counts the scan took on the stored bytes. */
 function checkCounts(scan: NiftiScan, label: string, options: ReadNiftiOptions): void {
-  if (options.allowEmpty) return;
-  if (scan.nonFiniteVoxels === scan.shape.voxels) throw new PipelineInputError('NON_FINITE', `${label}: every voxel is NaN or infinite`, options.expect);
-  const inter = scan.header.sclSlope !== 0 && Number.isFinite(scan.header.sclSlope) ? scan.header.sclInter : 0;
-  if (scan.nonZeroVoxels === 0 && !inter) throw new PipelineInputError('ALL_ZERO', `${label}: every voxel is zero (an empty image)`, options.expect);
+  if (!options.allowEmpty) assertNotEmpty(scan, label, options.expect);
 }
 
 /**
  * NaN/Inf voxels become 0 (SPM writes NaN outside the field of view, and every later step would
- * propagate it; ITK's reader already does this for NaN). Returns how many the file stored.
+ * propagate it; ITK's reader already does this for NaN). The decoded data is checked too, not only the
+ * stored counts: scl_slope/scl_inter can overflow finite stored values to ±Inf. Returns how many
+ * non-finite voxels there were (stored or after scaling, whichever is more); refuses an image that is
+ * nothing else after scaling.
  */
-function zeroNonFinite(image: Image, scan: NiftiScan): number {
+function zeroNonFinite(image: Image, scan: NiftiScan, label: string, options: ReadNiftiOptions): number {
   const data = image.data;
-  if (data && (data instanceof Float32Array || data instanceof Float64Array) && scan.nonFiniteVoxels > 0) {
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) data[i] = 0;
+  let decoded = 0;
+  if (data && (data instanceof Float32Array || data instanceof Float64Array)) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        data[i] = 0;
+        decoded++;
+      }
+    }
+    if (!options.allowEmpty && data.length > 0 && decoded === data.length) {
+      throw new PipelineInputError('NON_FINITE', `${label}: every voxel is NaN or infinite after intensity scaling (scl_slope ${scan.header.sclSlope}, scl_inter ${scan.header.sclInter})`, options.expect);
+    }
   }
-  return scan.nonFiniteVoxels;
+  return Math.max(scan.nonFiniteVoxels, decoded);
 }

@@ -67,9 +67,17 @@ export async function scanNifti(path: string, options: ScanNiftiOptions): Promis
     if (/\.gz$/i.test(path)) throw new PipelineInputError('NOT_GZIP', `${label}: named .gz but is not gzip-compressed`, options.expect);
     const header = wrapNotNifti(() => parseNiftiHeader(head.subarray(0, headBytes)), label, options.expect);
     const shape = validateHeader(header, options.expect, label);
+    // The same caps as a gzip stream: what the header claims, then what the file holds beyond it.
+    if (shape.expectedBytes > maxInflated) {
+      throw new PipelineInputError('TOO_LARGE', `${label}: header describes ${shape.expectedBytes} bytes, above the ${maxInflated}-byte limit`, options.expect);
+    }
     if (fileBytes < shape.expectedBytes) throw new PipelineInputError('TRUNCATED_DATA', `${label}: data is cut short (${fileBytes} of ${shape.expectedBytes} bytes)`, options.expect);
+    const allowed = Math.min(maxInflated, shape.expectedBytes + SLACK_BYTES);
+    if (fileBytes > allowed) {
+      throw new PipelineInputError('TOO_LARGE', `${label}: file holds ${fileBytes} bytes, more than its header accounts for (at most ${allowed}); refused`, options.expect);
+    }
     const counter = new VoxelCounter(header, shape);
-    const orientation = resolveOrientation(header);
+    const orientation = wrapNotNifti(() => resolveOrientation(header), label, options.expect);
     await new Promise<void>((ok, ko) => {
       createReadStream(path, { highWaterMark: 1 << 16 })
         .on('data', (chunk) => counter.push(chunk as Buffer))
@@ -81,6 +89,7 @@ export async function scanNifti(path: string, options: ScanNiftiOptions): Promis
   return inflateAndCheck(path, label, options.expect, maxInflated);
 }
 
+/** Runs a header step, prefixing its refusal with the file's label (so a message says which input). */
 function wrapNotNifti<T>(fn: () => T, label: string, input: string): T {
   try {
     return fn();
@@ -121,7 +130,7 @@ function inflateAndCheck(path: string, label: string, expect: ExpectedImage, max
         throw new PipelineInputError('TOO_LARGE', `${label}: header describes ${shape.expectedBytes} bytes, above the ${maxInflated}-byte limit`, expect);
       }
       limit = Math.min(maxInflated, shape.expectedBytes + SLACK_BYTES);
-      scan = { header, shape, orientation: resolveOrientation(header), gzip: true };
+      scan = { header, shape, orientation: wrapNotNifti(() => resolveOrientation(header), label, expect), gzip: true };
       counter = new VoxelCounter(header, shape);
       for (const chunk of early.splice(0)) counter.push(chunk);
     };
@@ -169,6 +178,20 @@ function inflateAndCheck(path: string, label: string, expect: ExpectedImage, max
     });
     source.pipe(gunzip);
   });
+}
+
+/**
+ * Refuses a scan whose stored data is all NaN/Inf (`NON_FINITE`) or all zero (`ALL_ZERO`, unless
+ * `scl_inter` shifts it), from the counts taken while streaming: nothing has been decoded yet.
+ *
+ * @example
+ * const scan = await scanNifti(file, { expect: 'pet' });
+ * assertNotEmpty(scan, 'PET', 'pet'); // throws PipelineInputError('ALL_ZERO', 'PET: every voxel is zero ...')
+ */
+export function assertNotEmpty(scan: NiftiScan, label: string, input: string): void {
+  if (scan.nonFiniteVoxels === scan.shape.voxels) throw new PipelineInputError('NON_FINITE', `${label}: every voxel is NaN or infinite`, input);
+  const inter = scan.header.sclSlope !== 0 && Number.isFinite(scan.header.sclSlope) ? scan.header.sclInter : 0;
+  if (scan.nonZeroVoxels === 0 && !inter) throw new PipelineInputError('ALL_ZERO', `${label}: every voxel is zero (an empty image)`, input);
 }
 
 /**

@@ -32,16 +32,17 @@ export interface HeaderShape {
  */
 export function validateHeader(h: NiftiHeader, expect: ExpectedImage, input: string = expect): HeaderShape {
   const nd = h.dim[0];
-  if (!Number.isInteger(nd) || nd < 1 || nd > 7) throw new PipelineInputError('NOT_NIFTI', `corrupt NIfTI header: dim[0] = ${nd}`, input);
+  if (!Number.isInteger(nd) || nd < 1 || nd > 7) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: dim[0] = ${nd}`, input);
   const dims = h.dim.slice(1, nd + 1);
-  if (dims.some((d) => !Number.isInteger(d) || d < 1)) throw new PipelineInputError('NOT_NIFTI', `corrupt NIfTI header: dimensions ${dims.join('×')}`, input);
+  if (dims.some((d) => !Number.isInteger(d) || d < 1)) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: dimensions ${dims.join('×')}`, input);
   const type = NIFTI_DATATYPES[h.datatype];
-  if (!type) throw new PipelineInputError('UNSUPPORTED_DATATYPE', `unsupported NIfTI datatype ${h.datatype} (need a scalar integer or float type)`, input);
-  if (h.bitpix !== type.bytes * 8) throw new PipelineInputError('NOT_NIFTI', `corrupt NIfTI header: bitpix ${h.bitpix} does not match datatype ${type.name}`, input);
+  if (!type) throw new PipelineInputError('UNSUPPORTED_DATATYPE', `${input}: unsupported NIfTI datatype ${h.datatype} (need a scalar integer or float type)`, input);
+  if (h.bitpix !== type.bytes * 8) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: bitpix ${h.bitpix} does not match datatype ${type.name}`, input);
 
   const spatial = [0, 1, 2].map((i) => dims[i] ?? 1);
   if (nd < 3 || spatial.some((d) => d < 2)) {
-    throw new PipelineInputError('WRONG_DIMENSIONALITY', `${input} must be a 3-D volume; got 2-D data (${dims.join('×')})`, input);
+    const spanned = Math.max(1, spatial.filter((d) => d > 1).length);
+    throw new PipelineInputError('WRONG_DIMENSIONALITY', `${input} must be a 3-D volume; got ${spanned}-D data (${dims.join('×')})`, input);
   }
   let effective = 3;
   for (let i = 3; i < dims.length; i++) if (dims[i] > 1) effective = i + 1;
@@ -62,7 +63,10 @@ export function validateHeader(h: NiftiHeader, expect: ExpectedImage, input: str
     if (s < NIFTI_LIMITS.minSpacingMm || s > NIFTI_LIMITS.maxSpacingMm) throw new PipelineInputError('BAD_SPACING', `${input} has implausible voxel spacing ${h.pixdim.slice(1, 4).join(' × ')} mm`, input);
   }
   const headerBytes = h.version === 1 ? 348 : 540;
-  if (!Number.isFinite(h.voxOffset) || h.voxOffset < headerBytes) throw new PipelineInputError('NOT_NIFTI', `corrupt NIfTI header: vox_offset ${h.voxOffset}`, input);
-  const expectedBytes = Math.floor(h.voxOffset) + voxels * type.bytes;
+  if (!Number.isFinite(h.voxOffset) || h.voxOffset < headerBytes) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: vox_offset ${h.voxOffset}`, input);
+  // A fractional offset (NIfTI-1 stores it as a float) would make the decoder read every voxel shifted by
+  // part of a byte: garbage intensities that look valid. The standard asks for a whole multiple of 16.
+  if (!Number.isInteger(h.voxOffset)) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: vox_offset ${h.voxOffset} is not a whole number of bytes`, input);
+  const expectedBytes = h.voxOffset + voxels * type.bytes;
   return { dimensionality: effective as 3 | 4, size, frames: effective === 4 ? size[3] : 1, voxels, bytesPerVoxel: type.bytes, expectedBytes };
 }
