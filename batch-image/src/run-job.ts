@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/ports/observability.js';
 import type { StatusSink } from '../../shared/ports/status-sink.js';
 import { redactId, redactKey } from '../../shared/util/redact.js';
 import { MAX_INPUT_BYTES } from './nifti-check.js';
+import { commitStagedOutputs, deletePrefix, newAttemptId, stagingPrefix } from './commit-outputs.js';
 import { runPreprocessing as defaultPreprocessing, type PreprocessingInput, type PreprocessingResult } from './pipeline-step.js';
 
 export interface RunJobOptions {
@@ -25,13 +26,19 @@ export interface RunJobOptions {
   maxInputBytes?: number;
   /** The pipeline step; injectable so tests can make it fail. */
   preprocess?: (input: PreprocessingInput) => Promise<PreprocessingResult>;
+  /** Names this attempt's staging prefix (default: time + random, {@link newAttemptId}). */
+  attemptId?: string;
+  /** Called after every output is staged and before the commit (tests stop the job there). */
+  beforeCommit?: (staging: string) => Promise<void> | void;
 }
 
 export type RunJobResult = { ok: true; outputs: Record<string, string> } | { ok: false; reason: string };
 
 /**
- * One preprocessing job: report in-progress, download both inputs, run the pipeline step, upload the
- * outputs under the output prefix, report completed (or failed, with a reason). Always removes its temp dir.
+ * One preprocessing job: report in-progress, download both inputs, run the pipeline step, upload the outputs
+ * to this attempt's staging prefix (`staging/{p}/{s}/{fingerprint}-{attempt}/`), commit them into the output
+ * prefix with `roi_features.json` last (`commitStagedOutputs`), report completed (or failed, with a reason).
+ * A job that dies before the commit leaves the output prefix as it was. Always removes its temp dir.
  * Throws only when the final status cannot be reported, so the caller can exit with its own code.
  *
  * @example
@@ -48,6 +55,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   logger.info('job started', context);
 
   const workDir = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'adni-job-'));
+  const staging = stagingPrefix(request, options.attemptId ?? newAttemptId());
+  let committing = false;
   let outcome: RunJobResult;
   try {
     const inputDir = path.join(workDir, 'in');
@@ -64,18 +73,30 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const result = await preprocess({ mriPath, petPath, outDir, logger, signal: options.signal });
     options.signal?.throwIfAborted();
 
-    const outputs: Record<string, string> = {};
-    const upload = async (file: string): Promise<string> => {
-      const key = `${request.outputPrefix}${outputKeySuffix(outDir, file)}`;
-      await options.outputStore.put(key, await readFile(file), { contentType: contentTypeOf(file) });
-      return key;
-    };
     // Attachments first: the named outputs (the QC page among them) appear only once what they link to is there.
-    for (const file of result.attachments ?? []) await upload(file);
-    for (const [name, file] of Object.entries(result.outputs)) outputs[name] = await upload(file);
+    const files = [...(result.attachments ?? []), ...Object.values(result.outputs)];
+    const names = [...new Set(files.map((file) => outputKeySuffix(outDir, file)))];
+    const contentTypes: Record<string, string> = {};
+    for (const file of files) {
+      const name = outputKeySuffix(outDir, file);
+      contentTypes[name] = contentTypeOf(file);
+      await options.outputStore.put(`${staging}${name}`, await readFile(file), { contentType: contentTypes[name] });
+    }
+    options.signal?.throwIfAborted();
+    await options.beforeCommit?.(staging);
+    options.signal?.throwIfAborted();
+    // From here on the final prefix changes; roi_features.json (the "done" marker) is written last.
+    committing = true;
+    const commit = await commitStagedOutputs({ store: options.outputStore, staging, final: request.outputPrefix, names, contentTypes });
+    if (!commit.stagingCleaned) logger.warn('staged outputs not all deleted; the staging lifecycle rule will expire them', context);
+    if (commit.removed.length > 0) logger.info('removed outputs of an earlier version', { ...context, removed: commit.removed.length });
+    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([name, file]) => [name, commit.keys[outputKeySuffix(outDir, file)]]));
     outcome = { ok: true, outputs };
   } catch (error) {
     outcome = { ok: false, reason: failureReason(error) };
+    // Nothing of a failed attempt stays in staging (a killed one is left to the lifecycle rule). A failed commit
+    // keeps its staging area: the files there are whole, and the next attempt commits its own.
+    if (!committing) await deletePrefix(options.outputStore, staging);
   } finally {
     await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -1,4 +1,5 @@
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -130,9 +131,28 @@ export class S3ObjectStore implements ObjectStore {
     return heads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  async copy(sourceKey: string, destinationKey: string): Promise<ObjectHead> {
+    try {
+      // CopySource is "bucket/key", URL-encoded per segment; metadata (content type) is copied with the bytes.
+      const source = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: destinationKey, CopySource: source }));
+    } catch (error) {
+      if (statusOf(error) === 404) throw new ObjectNotFoundError(sourceKey);
+      throw error;
+    }
+    const head = await this.head(destinationKey);
+    if (!head) throw new ObjectNotFoundError(destinationKey);
+    return head;
+  }
+
   async presignPut(key: string, options: PresignOptions = {}): Promise<PresignedRequest> {
     const expiresIn = options.expiresInSeconds ?? 900;
-    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType });
+    if (options.contentLength !== undefined && options.maxBytes !== undefined && options.contentLength > options.maxBytes) {
+      throw new RangeError(`declared size ${options.contentLength} is over the limit of ${options.maxBytes} bytes`);
+    }
+    // A declared size is signed (SignedHeaders includes content-length): S3 refuses a body of any other length
+    // with 403 SignatureDoesNotMatch. A presigned PUT cannot carry a range, so without one the size is not limited here.
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType, ContentLength: options.contentLength });
     const url = await getSignedUrl(this.client, command, { expiresIn });
     const headers: Record<string, string> = options.contentType ? { 'content-type': options.contentType } : {};
     return { url, method: 'PUT', headers, expiresAt: expiry(expiresIn) };

@@ -107,6 +107,24 @@ export class BlobObjectStore implements ObjectStore {
     return heads;
   }
 
+  async copy(sourceKey: string, destinationKey: string): Promise<ObjectHead> {
+    const source = this.container.getBlobClient(sourceKey);
+    const destination = this.container.getBlobClient(destinationKey);
+    try {
+      // Copy Blob within one account: authorized by this client's own credential, properties (content type) kept.
+      // Same-account copies complete at once; the poller waits for the rare pending one.
+      const poller = await destination.beginCopyFromURL(source.url, { intervalInMs: 200 });
+      const result = await poller.pollUntilDone();
+      if (result.copyStatus && result.copyStatus !== 'success') throw new Error(`blob copy ended ${result.copyStatus}`);
+    } catch (error) {
+      if (isStatus(error, 404)) throw new ObjectNotFoundError(sourceKey);
+      throw error;
+    }
+    const head = await this.head(destinationKey);
+    if (!head) throw new ObjectNotFoundError(destinationKey);
+    return head;
+  }
+
   async presignPut(key: string, options: PresignOptions = {}): Promise<PresignedRequest> {
     const headers: Record<string, string> = { 'x-ms-blob-type': 'BlockBlob' };
     if (options.contentType) headers['content-type'] = options.contentType;

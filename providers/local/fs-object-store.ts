@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -185,6 +185,25 @@ export class FsObjectStore implements ObjectStore {
       if (head) heads.push(head);
     }
     return heads;
+  }
+
+  async copy(sourceKey: string, destinationKey: string): Promise<ObjectHead> {
+    const from = this.pathOf(sourceKey);
+    const to = this.pathOf(destinationKey);
+    const dir = path.join(this.root, TEMP_DIR);
+    await mkdir(dir, { recursive: true });
+    const temp = path.join(dir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    try {
+      // Copy beside, then rename over: readers see the old object or the whole copy, as with `put`.
+      await copyFile(from, temp);
+      await mkdir(path.dirname(to), { recursive: true });
+      await rename(temp, to);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      if (isNotFound(error) && !(await this.head(sourceKey))) throw new ObjectNotFoundError(sourceKey);
+      throw error;
+    }
+    return (await this.head(destinationKey))!;
   }
 
   async presignPut(key: string, options: PresignOptions = {}): Promise<PresignedRequest> {

@@ -20,6 +20,17 @@ export interface PresignOptions {
   /** Lifetime of the URL in seconds (default 900). */
   expiresInSeconds?: number;
   contentType?: string;
+  /**
+   * PUT only: the exact body size the client declared. Signed where the store can (S3: `content-length` becomes a
+   * signed header, so any other size is refused; GCS: `x-goog-content-length-range: n,n`).
+   */
+  contentLength?: number;
+  /**
+   * PUT only: the largest body the URL may upload, where the store can sign a range (GCS
+   * `x-goog-content-length-range: 0,max`). S3 presigned PUTs can only pin an exact `contentLength`, and Blob SAS
+   * tokens cannot limit size at all: there the upload trigger refuses oversize objects instead.
+   */
+  maxBytes?: number;
 }
 
 /** A URL that lets a client read or write one object directly, with no server in between. */
@@ -57,6 +68,13 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): Promise<ObjectHead[]>;
+  /**
+   * Server-side copy of one object to another key of the same bucket, replacing what is there, content type kept
+   * (S3 `CopyObject`, Blob copy from URL, GCS rewrite, local copy + rename: readers see the old or the whole new
+   * object). Throws {@link ObjectNotFoundError} when the source is missing. Optional: callers fall back to
+   * `get` + `put` for a store without it (the batch image's commit does).
+   */
+  copy?(sourceKey: string, destinationKey: string): Promise<ObjectHead>;
   presignPut(key: string, options?: PresignOptions): Promise<PresignedRequest>;
   presignGet(key: string, options?: PresignOptions): Promise<PresignedRequest>;
 }

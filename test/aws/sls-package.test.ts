@@ -168,7 +168,23 @@ describe('storage', () => {
     for (const s of writes) for (const r of asArray(s.Resource)) expect(r).toMatch(/\/jobs\/\*$/);
     // And the job writes to the other bucket only.
     const jobWrites = statements(resource('PreprocessingJobRole')).filter((s) => asArray(s.Action).includes('s3:PutObject'));
-    for (const s of jobWrites) for (const r of asArray(s.Resource)) expect(r).toMatch(/-preprocessed-.*\/preprocessed\/\*$/);
+    for (const s of jobWrites) for (const r of asArray(s.Resource)) expect(r).toMatch(/-preprocessed-.*\/(preprocessed|staging)\/\*$/);
+  });
+
+  it('job attempts stage under staging/ (which the job may write and delete) and stale staging expires after 7 days', () => {
+    // Prepare
+    const job = statements(resource('PreprocessingJobRole'));
+    const rules = resource('PreprocessedBucket').Properties.LifecycleConfiguration.Rules;
+    // Act
+    const stage = job.find((s) => s.Sid === 'StageOutputs');
+    const staging = rules.find((r: any) => r.Prefix === 'staging/');
+    // Assess
+    expect(asArray(stage.Action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(stage.Resource).toMatch(/-preprocessed-.*\/staging\/\*$/);
+    expect(job.find((s) => s.Sid === 'ListOwnOutputs').Condition.StringLike['s3:prefix']).toEqual(['preprocessed/*', 'staging/*']);
+    expect(staging).toMatchObject({ Status: 'Enabled', ExpirationInDays: 7 });
+    // Replication copies preprocessed/ only: staged files never leave the region.
+    expect(JSON.stringify(resource('PreprocessedBucket').Properties.ReplicationConfiguration)).not.toContain('staging');
   });
 });
 

@@ -79,6 +79,30 @@ export function objectStoreContract(
       expect((await store.list('preprocessed/P2/')).map((h) => h.key)).toEqual(['preprocessed/P2/2024-01-01/b.json']);
     });
 
+    it('copy replaces the destination with the source bytes and content type, and leaves the source', async () => {
+      // Prepare
+      const store = await makeStore();
+      expect(typeof store.copy, 'every product store implements copy (the batch commit relies on it)').toBe('function');
+      const body = new Uint8Array([7, 6, 5, 4, 3, 2, 1, 0]);
+      await store.put('staging/P4/2024-02-02/0123456789abcdef-a1/roi_features.json', body, { contentType: 'application/json' });
+      await store.put('preprocessed/P4/2024-02-02/roi_features.json', 'old version');
+      // Act
+      const head = await store.copy!('staging/P4/2024-02-02/0123456789abcdef-a1/roi_features.json', 'preprocessed/P4/2024-02-02/roi_features.json');
+      // Assess
+      expect(Buffer.from(await store.get('preprocessed/P4/2024-02-02/roi_features.json'))).toEqual(Buffer.from(body));
+      expect(head).toMatchObject({ key: 'preprocessed/P4/2024-02-02/roi_features.json', size: 8 });
+      expect((await store.head('preprocessed/P4/2024-02-02/roi_features.json'))?.etag).toBe(head.etag);
+      expect(await store.head('staging/P4/2024-02-02/0123456789abcdef-a1/roi_features.json')).toBeDefined();
+      const type = (await store.head('preprocessed/P4/2024-02-02/roi_features.json'))?.contentType;
+      if (type !== undefined) expect(type).toMatch(/^application\/json/);
+    });
+
+    it('copy of a missing object throws ObjectNotFoundError and creates nothing', async () => {
+      const store = await makeStore();
+      await expect(store.copy!('staging/nobody/2024-01-01/x-y/a.json', 'preprocessed/nobody/2024-01-01/a.json')).rejects.toBeInstanceOf(ObjectNotFoundError);
+      expect(await store.head('preprocessed/nobody/2024-01-01/a.json')).toBeUndefined();
+    });
+
     it.runIf(canFetchPresigned)('presigned PUT uploads and presigned GET downloads without credentials', async () => {
       const store = await makeStore();
       const key = 'raw/P9/2024-05-05/mri.nii.gz';

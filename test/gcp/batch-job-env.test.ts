@@ -72,8 +72,8 @@ function planJobEnv(fhirBaseUrl: string): Record<string, string> {
     functions: { api: { handler: 'api', events: [{ http: { method: 'POST', path: '/uploads' } }] } },
   });
   const job = gcpPlan(settings, 'gcp-source.zip').steps.find((s) => s.kind === 'cloudRunJob')!;
-  const container = (job as { body: { template: { template: { containers: { env: { name: string; value: string }[] }[] } } } }).body.template.template.containers[0];
-  return Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+  const env: { name: string; value: string }[] = 'body' in job ? job.body.template.template.containers[0].env : [];
+  return Object.fromEntries(env.map((e) => [e.name, e.value]));
 }
 
 describe('the Cloud Run Job execution environment runs the batch image (same contract as AWS Batch)', () => {

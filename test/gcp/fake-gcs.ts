@@ -32,7 +32,8 @@ export interface FakeGcs {
  * A loopback fake of the subset of the Cloud Storage JSON API (and the XML API paths V4 signed URLs use)
  * that `@google-cloud/storage` calls for {@link GcsObjectStore}: multipart and media uploads with
  * `ifGenerationMatch` preconditions (0 = "only if absent", enforced atomically: one event loop), metadata
- * get, `alt=media` download, list with prefix / pageToken, delete, and signed-URL PUT/GET whose
+ * get, `alt=media` download, list with prefix / pageToken, delete, rewrite (copy), and signed-URL PUT/GET
+ * (PUT honouring `x-goog-content-length-range` as GCS does: 400 outside the range) whose
  * GOOG4-RSA-SHA256 signature and expiry are verified when a public key is given. There is no maintained GCS
  * emulator on npm; this is the edge of a cloud we cannot reach, speaking its wire format.
  *
@@ -68,6 +69,17 @@ export async function startFakeGcs(options: FakeGcsOptions = {}): Promise<FakeGc
     const path = url.pathname;
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path))) return upload(req, res, url, body, decodeURIComponent(m[1]));
+    if (method === 'POST' && (m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)\/rewriteTo\/b\/([^/]+)\/o\/(.+)$/.exec(path))) {
+      // objects.rewrite (File.copy): done in one call, bytes and content type copied, a new generation.
+      const source = find(res, m[1], m[2]);
+      if (!source) return;
+      const objects = buckets.get(decodeURIComponent(m[3]));
+      if (!objects) return sendError(res, 404, 'The specified bucket does not exist.');
+      const stored: StoredObject = { ...source.stored, generation: nextGeneration(), metageneration: 1, updated: new Date().toISOString() };
+      objects.set(decodeURIComponent(m[4]), stored);
+      const size = String(stored.data.length);
+      return sendJson(res, 200, { kind: 'storage#rewriteResponse', totalBytesRewritten: size, objectSize: size, done: true, resource: resource(decodeURIComponent(m[3]), decodeURIComponent(m[4]), stored) });
+    }
     if (method === 'GET' && (m = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path))) {
       const object = find(res, m[1], m[2]);
       if (!object) return;
@@ -154,6 +166,11 @@ export async function startFakeGcs(options: FakeGcsOptions = {}): Promise<FakeGc
     const objects = buckets.get(bucket);
     if (!objects) return sendXmlError(res, 404, 'NoSuchBucket');
     if (req.method === 'PUT') {
+      // x-goog-content-length-range "min,max": GCS refuses a body outside it with 400 and stores nothing.
+      const range = /^(\d+),(\d+)$/.exec(String(req.headers['x-goog-content-length-range'] ?? ''));
+      if (range && (body.length < Number(range[1]) || body.length > Number(range[2]))) {
+        return sendXmlError(res, 400, body.length > Number(range[2]) ? 'EntityTooLarge' : 'EntityTooSmall');
+      }
       objects.set(name, {
         data: body,
         generation: nextGeneration(),
