@@ -19,12 +19,14 @@ const settings = readAzureSettings({
     resourceGroup: 'adni-progression-ci',
     namePrefix: 'adniprog',
     webOrigin: 'http://localhost:8080',
+    auth: { tenant: 'contoso.onmicrosoft.com', audience: '66666666-7777-8888-9999-000000000000' },
     storage: { rawContainer: 'raw', preprocessedContainer: 'preprocessed' },
     functionApp: { entry: '../../functions/azure/index.ts' },
     preprocessingJob: { image: 'ghcr.io/adni/preprocessing:0.1.0', cpu: 4, memoryGb: 16, timeoutMinutes: 30 },
   },
   functions: {
     uploadEventGrid: { handler: 'x', events: [{ eventGrid: { container: 'raw', subjectBeginsWith: 'raw/', subjectEndsWith: '.nii.gz' } }] },
+    reconcileJobs: { handler: 'x', events: [{ timer: { schedule: '0 */10 * * * *' } }] },
     predictProgression: { image: 'ghcr.io/adni/prediction:0.1.0', events: [{ http: { method: 'POST', route: 'predict-progression' } }] },
   },
 });
@@ -82,6 +84,15 @@ describe.skipIf(!hasOpenssl())('Azure deploy through the real ARM SDK (loopback 
     const [group, infra, publish, events] = arm.requests;
     expect(group.json).toMatchObject({ location: 'swedencentral' });
     expect(infra.json.properties).toEqual({ mode: 'Incremental', template: templates.infrastructure, parameters: {} });
+    // What ARM receives sets the Entra ID token settings and the reconciler's schedule on the Function App.
+    const site = infra.json.properties.template.resources.find((r: { type: string }) => r.type === 'Microsoft.Web/sites');
+    const appSettings = Object.fromEntries(site.properties.siteConfig.appSettings.map((a: { name: string; value: string }) => [a.name, a.value]));
+    expect(appSettings).toMatchObject({
+      AUTH_ISSUER: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0',
+      AUTH_AUDIENCE: '66666666-7777-8888-9999-000000000000',
+      AUTH_JWKS_URL: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/discovery/v2.0/keys',
+      ADNI_RECONCILE_SCHEDULE: '0 */10 * * * *',
+    });
     expect(events.json.properties.template).toEqual(templates.events);
     expect(publish.url).toBe('/api/publish?RemoteBuild=false');
     expect(publish.headers).toMatchObject({ authorization: 'Bearer arm-token', 'content-type': 'application/zip' });

@@ -78,6 +78,9 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
       timeZone: 'Etc/UTC',
       httpTarget: { uri: url, httpMethod: 'POST', oidcToken: { serviceAccountEmail: 'adni-scheduler-ci@adni-progression-dev.iam.gserviceaccount.com', audience: url } },
     });
+    // The API function is created with the Identity Platform token settings it verifies every request with.
+    const apiFn = api.resources.get('/v2/projects/adni-progression-dev/locations/europe-west4/functions/adni-progression-ci-api') as any;
+    expect(apiFn.serviceConfig.environmentVariables).toMatchObject({ AUTH_ISSUER: 'https://securetoken.google.com/adni-progression-dev', AUTH_AUDIENCE: 'adni-progression-dev' });
     // Not public: only the scheduler's identity may invoke the reconciler's Cloud Run service.
     expect(api.policies.get(reconcile.replace('/functions/', '/services/')).bindings).toEqual([
       { role: 'roles/run.invoker', members: ['serviceAccount:adni-scheduler-ci@adni-progression-dev.iam.gserviceaccount.com'] },
