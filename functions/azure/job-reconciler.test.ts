@@ -129,8 +129,13 @@ describe('Azure job reconciler configuration', () => {
 
   it.each([
     [groupId('adni-3f1c9a0b2d-0123456789ab'), 'adni-3f1c9a0b2d-0123456789ab'],
+    [groupId('adni-3f1c9a0b2d-0123456789ab').replace(RG, RG.toUpperCase()), 'adni-3f1c9a0b2d-0123456789ab'],
     ['adni-3f1c9a0b2d-0123456789ab', 'adni-3f1c9a0b2d-0123456789ab'],
   ])('reads the container group name out of the job id %s', (jobId, name) => {
-    expect(aciGroupName(jobId)).toBe(name);
+    expect(aciGroupName(jobId, RG)).toBe(name);
+  });
+
+  it('a job in another resource group is unreadable (never reported as gone from this one)', () => {
+    expect(() => aciGroupName(groupId('g').replace(RG, 'other-rg'), RG)).toThrow('the job\'s container group is in resource group other-rg, the reconciler reads adni-progression-ci');
   });
 });

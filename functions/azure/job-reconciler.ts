@@ -53,10 +53,17 @@ export function createAzureJobReconciler(
 
 /**
  * The ACI container group name of a job id: the submitter records the group's full resource id
- * (`/subscriptions/…/containerGroups/{name}`), the status reader takes the name.
+ * (`/subscriptions/…/resourceGroups/{rg}/…/containerGroups/{name}`), the status reader takes the name. A job in
+ * another resource group than the one the reader looks in throws (the job is then unreadable, tried again next
+ * pass) instead of reading as missing there, which would fail a job that may be running.
  */
-export function aciGroupName(jobId: string): string {
-  return /\/containerGroups\/([^/]+)$/i.exec(jobId)?.[1] ?? jobId;
+export function aciGroupName(jobId: string, resourceGroup?: string): string {
+  const match = /(?:\/resourceGroups\/([^/]+))?\/providers\/Microsoft\.ContainerInstance\/containerGroups\/([^/]+)$/i.exec(jobId);
+  if (!match) return jobId;
+  if (resourceGroup && match[1] && match[1].toLowerCase() !== resourceGroup.toLowerCase()) {
+    throw new Error(`the job's container group is in resource group ${match[1]}, the reconciler reads ${resourceGroup}`);
+  }
+  return match[2];
 }
 
 export interface AzureReconcileDepsOptions {
@@ -90,7 +97,7 @@ export async function azureReconcileDepsFromEnv(
   const logger = new JsonConsoleLogger('job-reconciler');
   return {
     open: () => openJobsFromFhir({ store, inputBucket: config.ADNI_UPLOAD_CONTAINER, outputBucket: config.ADNI_OUTPUT_CONTAINER ?? config.ADNI_UPLOAD_CONTAINER }),
-    read: (jobId) => reader.read(aciGroupName(jobId)),
+    read: async (jobId) => reader.read(aciGroupName(jobId, config.ADNI_RESOURCE_GROUP)),
     status: new FhirStatusSink({ store, logger }),
     logger,
   };

@@ -16,7 +16,7 @@ import { startLoopback, type Loopback, type RecordedRequest } from '../../test/a
 import { memoryFhirStore } from '../../test/fhir/memory-store.js';
 import { StaticGoogleAuth } from '../../test/gcp/static-auth.js';
 import { MemoryLogger } from '../../test/support/recorders.js';
-import { gcpReconcileDepsFromEnv } from './job-reconciler.js';
+import { executionName, gcpReconcileDepsFromEnv } from './job-reconciler.js';
 import { registerGcpFunctions } from './register.js';
 
 const JOB = 'projects/adni-progression-dev/locations/europe-west4/jobs/adni-progression-ci-preprocess';
@@ -105,6 +105,14 @@ describe('GCP job reconciler (Cloud Scheduler → http function in the real Func
     for (const r of runApi.requests) expect(r.headers.authorization).toBe('Bearer run-token');
     // A second call (the next tick) finds only the running job open.
     expect(await (await fire('reconcileTest')).json()).toEqual({ outcome: 'reconciled', checked: 1, failed: 0, unchanged: 1, unreadable: 0 });
+  });
+
+  it.each([
+    ['projects/adni-progression-dev/locations/europe-west4/operations/op-1'],
+    ['adni-3f1c9a0b2d-0123456789ab'],
+  ])('a job id that is no execution name (%s) is unreadable, never read as a vanished execution', (jobId) => {
+    expect(() => executionName(jobId)).toThrow('the job id is not a Cloud Run execution name');
+    expect(executionName(execution('x'))).toBe(execution('x'));
   });
 
   it('answers 405 to anything but POST', async () => {

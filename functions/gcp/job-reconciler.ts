@@ -57,6 +57,18 @@ export function createGcpReconcileHandler(
   };
 }
 
+/**
+ * The submitter records the execution's full name (`projects/…/locations/…/jobs/…/executions/…`), which is what the
+ * reader takes. Anything else (its fallbacks: an operation or job name, when Cloud Run's reply named no execution)
+ * throws, so the job is reported unreadable instead of read as a missing execution and failed while it may run.
+ */
+export function executionName(jobId: string): string {
+  if (!/^projects\/[^/]+\/locations\/[^/]+\/jobs\/[^/]+\/executions\/[^/]+$/.test(jobId)) {
+    throw new Error('the job id is not a Cloud Run execution name; its state cannot be read');
+  }
+  return jobId;
+}
+
 export interface GcpReconcileDepsOptions {
   /** `ExecutionsClient` options (tests: REST transport on a loopback API with a static token). */
   executionsClientOptions?: ConstructorParameters<typeof import('@google-cloud/run').v2.ExecutionsClient>[0];
@@ -86,8 +98,7 @@ export async function gcpReconcileDepsFromEnv(
   const logger = new CloudLoggingLogger('job-reconciler');
   return {
     open: () => openJobsFromFhir({ store, inputBucket: config.ADNI_GCS_BUCKET, outputBucket: config.ADNI_OUTPUT_BUCKET ?? config.ADNI_GCS_BUCKET }),
-    // The submitter records the execution's full name (projects/…/jobs/…/executions/…), which is what the reader takes.
-    read: (jobId) => reader.read(jobId),
+    read: async (jobId) => reader.read(executionName(jobId)),
     status: new FhirStatusSink({ store, logger }),
     logger,
   };
