@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 export type FaultAction =
   /** Forward it and relay the answer. */
   | 'pass'
-  /** Answer with this status without forwarding (the service is failing). */
-  | { status: 500 | 502 | 503 }
+  /** Answer with this status without forwarding (the service is failing); a FHIR OperationOutcome unless `body` is given. */
+  | { status: 500 | 502 | 503; body?: string; contentType?: string }
   /** Close the connection without forwarding (the service went away before the request arrived). */
   | 'drop'
   /** Forward it, let the service do the work, then close the connection instead of answering. */
@@ -54,8 +54,8 @@ export async function startFaultProxy() {
       return;
     }
     if (typeof action === 'object') {
-      res.writeHead(action.status, { 'content-type': 'application/fhir+json' });
-      res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: `injected ${action.status}` }] }));
+      res.writeHead(action.status, { 'content-type': action.contentType ?? 'application/fhir+json' });
+      res.end(action.body ?? JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient', diagnostics: `injected ${action.status}` }] }));
       return;
     }
     const headers = Object.fromEntries(
