@@ -28,6 +28,31 @@ describe('S3ObjectStore', () => {
     expect((await store.head('raw/P4/2024-01-01/mri.nii.gz'))?.contentType).toBe('application/gzip');
   });
 
+  it('a declared size is a signed header: the signature holds for that length only, and the right body uploads', async () => {
+    // Prepare: s3rver does not verify SigV4, so the test shows what S3 verifies: content-length is in SignedHeaders,
+    // and the signature (same key, same instant) changes with it, so S3 answers 403 to a body of another length.
+    const store = await s3.newStore();
+    const key = 'raw/P4/2024-01-02/pet.nii.gz';
+    const sign = async (contentLength: number) => {
+      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const command = new PutObjectCommand({ Bucket: store.bucket, Key: key, ContentType: 'application/gzip', ContentLength: contentLength });
+      return new URL(await getSignedUrl(store.client, command, { expiresIn: 60, signingDate: new Date('2026-12-04T17:00:00Z') })).searchParams.get('X-Amz-Signature');
+    };
+    // Act
+    const put = await store.presignPut(key, { contentType: 'application/gzip', contentLength: 5, maxBytes: 10 });
+    const uploaded = await fetch(put.url, { method: 'PUT', headers: put.headers, body: '12345' });
+    // Assess
+    expect(new URL(put.url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('content-length');
+    expect(await sign(5)).not.toBe(await sign(6));
+    expect(uploaded.status).toBe(200);
+    expect((await store.head(key))?.size).toBe(5);
+    await expect(store.presignPut(key, { contentLength: 11, maxBytes: 10 })).rejects.toThrow(/over the limit of 10 bytes/);
+    // Without a declared size, S3 has no way to limit a presigned PUT: the upload trigger's check applies instead.
+    const open = await store.presignPut(key, { maxBytes: 10 });
+    expect(new URL(open.url).searchParams.get('X-Amz-SignedHeaders')?.split(';')).not.toContain('content-length');
+  });
+
 });
 
 describe('S3ObjectStore.list on the wire', () => {

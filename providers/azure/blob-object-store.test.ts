@@ -25,6 +25,27 @@ async function makeStore(): Promise<BlobObjectStore> {
 objectStoreContract('Azure Blob (Azurite)', makeStore, { enforcesConditionalCreate: true, canFetchPresigned: true });
 
 describe('BlobObjectStore specifics', () => {
+  it('a SAS URL cannot limit size: an oversize PUT is stored, and the upload trigger refuses to process it', async () => {
+    // Prepare
+    const store = await makeStore();
+    const { handleUpload } = await import('../../shared/core/handle-upload.js');
+    const { makeUploadEvent } = await import('../../shared/domain/upload-event.js');
+    const { systemClock } = await import('../../shared/ports/observability.js');
+    const { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } = await import('../../test/support/recorders.js');
+    const put = await store.presignPut('raw/P2/2024-01-01/pet.nii.gz', { maxBytes: 10, expiresInSeconds: 60 });
+    await store.put('raw/P2/2024-01-01/mri.nii.gz', 'small');
+    const jobs = new RecordingJobSubmitter();
+    const ports = { store, jobs, status: new RecordingStatusSink(), clock: systemClock, logger: new MemoryLogger(), metrics: new MemoryMetrics(), maxUploadBytes: 10 };
+    // Act
+    const uploaded = await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'eleven byte' });
+    const outcome = await handleUpload(makeUploadEvent({ id: 'e1', source: 'test', bucket: store.bucket, key: 'raw/P2/2024-01-01/pet.nii.gz' }), ports);
+    // Assess
+    expect(uploaded.status).toBe(201);
+    expect(Object.keys(put.headers).some((h) => h.includes('length'))).toBe(false);
+    expect(outcome).toEqual({ outcome: 'ignored', reason: 'pet upload is 11 bytes, over the limit of 10 bytes: not processed' });
+    expect(jobs.submitted).toEqual([]);
+  });
+
   it('a presigned PUT URL grants create/write only, not read', async () => {
     // Prepare
     const store = await makeStore();

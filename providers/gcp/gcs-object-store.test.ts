@@ -81,6 +81,36 @@ describe('GcsObjectStore specifics', () => {
     expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'x' })).status).toBe(200);
   });
 
+  it('a presigned PUT is size-limited by the signed x-goog-content-length-range: over it 400, nothing stored; dropping it 403', async () => {
+    // Prepare
+    const store = await makeStore();
+    const key = 'raw/P1/2024-01-01/pet.nii.gz';
+    const put = await store.presignPut(key, { expiresInSeconds: 60, contentType: 'application/gzip', maxBytes: 10 });
+    // Act
+    const over = await fetch(put.url, { method: 'PUT', headers: put.headers, body: '0123456789A' });
+    const stripped = await fetch(put.url, { method: 'PUT', headers: { 'content-type': 'application/gzip' }, body: '0123456789A' });
+    const stored = await store.head(key);
+    const within = await fetch(put.url, { method: 'PUT', headers: put.headers, body: '0123456789' });
+    // Assess
+    expect(put.headers['x-goog-content-length-range']).toBe('0,10');
+    expect(new URL(put.url).searchParams.get('X-Goog-SignedHeaders')?.split(';')).toContain('x-goog-content-length-range');
+    expect(over.status).toBe(400);
+    expect(await over.text()).toContain('EntityTooLarge');
+    expect(stripped.status).toBe(403);
+    expect(stored).toBeUndefined();
+    expect(within.status).toBe(200);
+    expect((await store.head(key))?.size).toBe(10);
+  });
+
+  it('a declared size pins the range to exactly that many bytes', async () => {
+    const store = await makeStore();
+    const put = await store.presignPut('raw/P1/2024-01-01/mri.nii.gz', { expiresInSeconds: 60, contentLength: 4, maxBytes: 10 });
+    expect(put.headers['x-goog-content-length-range']).toBe('4,4');
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: '12345' })).status).toBe(400);
+    expect((await fetch(put.url, { method: 'PUT', headers: put.headers, body: '1234' })).status).toBe(200);
+    await expect(store.presignPut('raw/P1/2024-01-01/mri.nii.gz', { contentLength: 11, maxBytes: 10 })).rejects.toThrow(/over the limit/);
+  });
+
   it('the SDK used only calls the fake implements', () => {
     expect(gcs.unhandled).toEqual([]);
   });

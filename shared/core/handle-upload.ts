@@ -8,6 +8,7 @@ import { redactId, redactKey } from '../util/redact.js';
 import { claimJobMarker } from './claim-job-marker.js';
 import { sessionFingerprint } from './fingerprint.js';
 import { jobName } from './job-contract.js';
+import { oversizeReason } from './upload-limits.js';
 
 /** What the core handler needs from the outside world. Adapters build this once per cold start. */
 export interface UploadPorts {
@@ -20,6 +21,8 @@ export interface UploadPorts {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Raw objects larger than this are refused (logged, never processed); default 2 GiB (`DEFAULT_MAX_UPLOAD_BYTES`). */
+  maxUploadBytes?: number;
 }
 
 export type UploadOutcome =
@@ -83,6 +86,12 @@ export async function handleUpload(event: UploadEvent, ports: UploadPorts, optio
     logger.info('session incomplete, waiting for the other modality', { ...logContext, missing });
     metrics.count('SessionsWaiting');
     return { outcome: 'waiting', session, missing };
+  }
+  // Size is enforced here on every cloud: Blob SAS URLs cannot limit it, and S3 URLs only pin a declared size.
+  const oversize = oversizeReason('mri', mri.size, ports.maxUploadBytes) ?? oversizeReason('pet', pet.size, ports.maxUploadBytes);
+  if (oversize) {
+    metrics.count('UploadsTooLarge');
+    return ignore(ports, oversize, event.data.key);
   }
 
   const claim = await claimJobMarker({
