@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { InferenceSession as OrtSession } from 'onnxruntime-node';
 import type { Logger } from '../ports/observability.js';
 import { silentLogger } from '../ports/observability.js';
-import { cudaProviderLibrary } from './cuda-provider-library.js';
+import { cudaProviderLibrary, cudaProviderLoadError } from './cuda-provider-library.js';
 import { assembleBatch, orderedSessions, type AssembledBatch } from './assemble-features.js';
 import { DEFAULT_MODEL_DIR, loadModelSpec, type ModelSpec } from './model-spec.js';
 import type { PatientHistory } from './patient-history.js';
@@ -54,6 +54,14 @@ export interface CreatePredictorOptions {
   threads?: number;
 }
 
+/** What onnxruntime's "Failed to load shared library" leaves out: which library, and why the loader refused it. */
+function cudaFailureDetail(): string {
+  const cuda = cudaProviderLibrary();
+  if (!cuda.present) return ` (${path.basename(cuda.path)} not installed)`;
+  const refused = cudaProviderLoadError(cuda.path);
+  return refused ? ` (${path.basename(cuda.path)}: ${refused})` : '';
+}
+
 /**
  * Loads the model once. `auto` tries the CUDA execution provider and falls back to CPU, logging which one
  * runs and why; `cuda` fails when CUDA cannot be loaded.
@@ -94,7 +102,7 @@ export async function createPredictor(options: CreatePredictorOptions = {}): Pro
       device = attempt;
       break;
     } catch (error) {
-      failures.push(`${attempt}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      failures.push(`${attempt}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}${attempt === 'cuda' ? cudaFailureDetail() : ''}`);
     }
   }
   if (!session) throw new Error(`could not load the prediction model on ${requested} (${failures.join('; ')})`);

@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../test/support/recorders.js';
-import { cudaProviderLibrary } from './cuda-provider-library.js';
+import { cudaProviderLibrary, cudaProviderLoadError } from './cuda-provider-library.js';
 import { createPredictor } from './predictor.js';
 import { deviceAttempts, requestedDevice } from './select-device.js';
 
@@ -42,7 +46,47 @@ describe.skipIf(hasCuda)('device selection without a GPU', () => {
     await predictor.release();
   });
 
-  it('cuda fails with a clear error instead of running on CPU', async () => {
-    await expect(createPredictor({ device: 'cuda' })).rejects.toThrow(/could not load the prediction model on cuda/);
+  it('cuda fails with a clear error instead of running on CPU, naming the missing provider library', async () => {
+    await expect(createPredictor({ device: 'cuda' })).rejects.toThrow(/could not load the prediction model on cuda \(cuda: .*\(libonnxruntime_providers_cuda\.so not installed\)\)/);
+  });
+});
+
+// onnxruntime says only "Failed to load shared library" when its CUDA provider is installed but cannot load (on the
+// lent H200 host: CUDA 13 user-space libraries, a provider built for CUDA 12). The loader's message says why.
+const hasCc = (() => {
+  try {
+    execFileSync('cc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+describe.skipIf(process.platform !== 'linux')('why a CUDA provider library does not load (Linux loader)', () => {
+  it('names a file that is not a library', () => {
+    // Prepare
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'adni-cuda-')), 'libonnxruntime_providers_cuda.so');
+    writeFileSync(file, 'x');
+    // Act
+    const why = cudaProviderLoadError(file);
+    // Assess
+    expect(why).toMatch(/file too short|invalid ELF header/);
+  });
+
+  it('is undefined for a library that loads with all it needs (onnxruntime itself)', () => {
+    const lib = path.join(path.dirname(cudaProviderLibrary().path), 'libonnxruntime.so.1');
+    expect(cudaProviderLoadError(lib)).toBeUndefined();
+  });
+
+  it.skipIf(!hasCc)('names the missing CUDA 12 dependency of a provider built for CUDA 12 (needs a C compiler)', () => {
+    // Prepare: a stand-in with the real provider's CUDA 12 dependency (bench/predict-gpu.sh builds the same).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'adni-cuda-'));
+    writeFileSync(path.join(dir, 'stub.c'), 'int adni_stub(void) { return 0; }\n');
+    execFileSync('cc', ['-shared', '-fPIC', '-o', path.join(dir, 'libcudart.so.12'), path.join(dir, 'stub.c'), '-Wl,-soname,libcudart_adni_test.so.12']);
+    const provider = path.join(dir, 'libonnxruntime_providers_cuda.so');
+    execFileSync('cc', ['-shared', '-fPIC', '-o', provider, path.join(dir, 'stub.c'), '-Wl,--no-as-needed', path.join(dir, 'libcudart.so.12')]);
+    // Act
+    const why = cudaProviderLoadError(provider);
+    // Assess
+    expect(why).toBe('libcudart_adni_test.so.12: cannot open shared object file: No such file or directory');
   });
 });
