@@ -59,7 +59,9 @@ export async function readNifti(path: string, options: ReadNiftiOptions): Promis
   try {
     image = await readImageNode(absolute);
   } catch {
-    const hint = scan.header.version === 2 ? ' (NIfTI-2; save it as NIfTI-1)' : '';
+    // Say what is odd about the file where the scan saw it (the decoder's own error has no message).
+    const oddity = scan.header.version === 2 ? 'NIfTI-2; save it as NIfTI-1' : scan.orientation.warnings.find((w) => /degenerate|shear/.test(w));
+    const hint = oddity ? ` (${oddity})` : '';
     throw new PipelineInputError('UNREADABLE', `${label}: the NIfTI reader could not decode this file${hint}`, options.expect);
   }
   const warnings = [...scan.orientation.warnings];

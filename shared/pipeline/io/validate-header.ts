@@ -66,6 +66,7 @@ export function validateHeader(h: NiftiHeader, expect: ExpectedImage, input: str
   if (!Number.isFinite(h.voxOffset) || h.voxOffset < headerBytes) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: vox_offset ${h.voxOffset}`, input);
   // A fractional offset (NIfTI-1 stores it as a float) would make the decoder read every voxel shifted by
   // part of a byte: garbage intensities that look valid. The standard asks for a whole multiple of 16.
+  if (h.voxOffset > Number.MAX_SAFE_INTEGER) throw new PipelineInputError('TOO_LARGE', `${input}: header puts the data at byte ${h.voxOffset}, beyond any file`, input);
   if (!Number.isInteger(h.voxOffset)) throw new PipelineInputError('NOT_NIFTI', `${input}: corrupt NIfTI header: vox_offset ${h.voxOffset} is not a whole number of bytes`, input);
   const expectedBytes = h.voxOffset + voxels * type.bytes;
   return { dimensionality: effective as 3 | 4, size, frames: effective === 4 ? size[3] : 1, voxels, bytesPerVoxel: type.bytes, expectedBytes };
