@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { sessionFingerprint } from '../../shared/core/fingerprint.js';
 import { rawKey, type Modality } from '../../shared/domain/session-key.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
@@ -42,13 +42,15 @@ const API_TIMEOUT_MS = 30_000;
 export async function uploadViaApi(api: string, files: SessionFiles, onProgress?: ProgressCallback, timeouts: UploadTimeouts = {}): Promise<UploadedSession> {
   const base = api.replace(/\/+$/, '');
   const apiTimeoutMs = timeouts.apiMs ?? API_TIMEOUT_MS;
+  // Declared sizes are signed into the URLs where storage can (S3: exactly this many bytes; GCS: a range).
+  const sizes = { mri: (await stat(files.mri)).size, pet: (await stat(files.pet)).size };
   let response: Response;
   try {
     response = await fetch(`${base}/uploads`, {
       method: 'POST',
       // A protected stack (API key or OIDC) needs ADNI_API_KEY / ADNI_ACCESS_TOKEN; none is sent to an open one.
       headers: { 'content-type': 'application/json', ...apiCredentialHeaders() },
-      body: JSON.stringify({ patient_id: files.patient, session_date: files.session, modalities: MODALITIES }),
+      body: JSON.stringify({ patient_id: files.patient, session_date: files.session, modalities: MODALITIES, sizes }),
       signal: AbortSignal.timeout(apiTimeoutMs),
     });
   } catch (error) {
