@@ -149,11 +149,16 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     const n4Head = await step('n4', () => n4BiasFieldCorrection(t1Image));
     const t1Reg = downsampleForRegistration(n4Head.corrected, { targetSpacingMm: settings.spacingMm });
 
+    // A template finer than the registration spacing (e.g. a 1 mm bundle for a 1 mm subject) registers
+    // from a block-averaged copy, like the subject: the transform is physical, so the full-resolution
+    // atlas and masks are still sampled through it; a 2 mm bundle is used as it is.
+    const templateForReg = downsampleForRegistration(bundle.t1, { targetSpacingMm: settings.spacingMm });
+
     // 3 ∥ 4–5. Template→subject (A) and PET frames + PET→T1 rigid (B), concurrently.
     const templateReg = timed(timingsMs, 'templateRegistration', () =>
       workerA.run('registerAffineBSpline', {
         fixed: t1Reg,
-        moving: bundle.t1,
+        moving: templateForReg,
         affine: settings.affine,
         bspline: settings.bspline,
       }),
@@ -174,7 +179,8 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
     const warped = await step('warpTemplate', async () => {
       const coarse = coarseGridFor(grid, settings.spacingMm);
       const coarseGrid: Grid = { size: [...coarse.grid.size], spacing: [...coarse.grid.spacing], origin: [...coarse.grid.origin], direction: Array.from(coarse.grid.direction) };
-      const coordinates = coordinateImages(gridOf(bundle.t1));
+      // Coordinates are linear in the voxel index, so the registration copy's grid maps them exactly.
+      const coordinates = coordinateImages(gridOf(templateForReg));
       const warpCoordinate = (worker: RegistrationWorker, image: Image) =>
         worker.run('applyTransform', { moving: image, transform: deformable.transform, grid: coarseGrid, interpolation: 'linear', defaultValue: OUTSIDE }).then((r) => r.image.data as Float32Array);
       const map = (await Promise.all([warpCoordinate(workerA, coordinates[0]), warpCoordinate(workerB, coordinates[1]), warpCoordinate(workerB, coordinates[2])])) as [Float32Array, Float32Array, Float32Array];
@@ -182,6 +188,7 @@ export async function preprocess(options: PreprocessOptions): Promise<Preprocess
         { data: bundle.brainMask.data as ArrayLike<number>, interpolation: 'linear' },
         // On a T1 grid finer than the atlas, label-wise linear interpolation follows boundaries better
         // (1 mm real case: mean AAL3 Dice 0.825 vs 0.811 nearest); on a like grid nearest is better (2 mm: 0.924 vs 0.907).
+        // Best of all is an atlas as fine as the subject: a 1 mm bundle for a 1 mm T1 (docs/BENCHMARKS.md).
         { data: bundle.atlas.data as ArrayLike<number>, interpolation: Math.min(...grid.spacing) < 0.75 * Math.min(...gridOf(bundle.t1).spacing) ? 'label' : 'nearest' },
         { data: bundle.referenceRegions[reference].data as ArrayLike<number>, interpolation: 'linear' },
       ];

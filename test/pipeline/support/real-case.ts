@@ -37,6 +37,8 @@ export interface RealCase {
   atlas: Int32Array;
   /** Regional SUVR a perfect pipeline would measure (whole-cerebellum reference), by label. */
   suvr: Map<number, number>;
+  /** The true subject → template map W (physical mm): writes W(q) into `out`. */
+  templatePoint: (q: number[], out: number[]) => void;
 }
 
 function rng(seed: number): () => number {
@@ -220,5 +222,5 @@ export async function makeRealCase(o: RealCaseOptions): Promise<RealCase> {
     } as unknown as Image;
     await writeImageNode(img, petPath, { useCompression: true });
   }
-  return { t1Path, petPath, t1Grid, brainMask, atlas, suvr };
+  return { t1Path, petPath, t1Grid, brainMask, atlas, suvr, templatePoint: W };
 }
