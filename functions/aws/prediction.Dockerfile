@@ -3,7 +3,12 @@
 # repository root:
 #   docker build -f functions/aws/prediction.Dockerfile -t adni-prediction .
 # Lambda has no GPU: PREDICT_DEVICE=auto logs the CPU fallback once per cold start. For a GPU host (ECS/EKS,
-# or the Azure/Google GPU services) rebuild onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12.
+# or the Azure/Google GPU services) build a separate image: base it on an NVIDIA CUDA 12 runtime with cuDNN 9
+# (onnxruntime-node 1.30's CUDA provider is built for those; a host with only CUDA 13 libraries cannot load it,
+# see docs/MODEL.md "GPU"), set ONNXRUNTIME_NODE_INSTALL=cuda12 instead of `skip` for the install below (it then
+# downloads libonnxruntime_providers_{shared,cuda}.so from NuGet, so the build needs that network access), run
+# with PREDICT_DEVICE=cuda so a missing provider is an error rather than a CPU fallback, and run the parity test
+# once on such a host from a checkout: PREDICT_DEVICE=cuda npx vitest run shared/model/parity.test.ts.
 
 # --- build: one ESM bundle of the handler; onnxruntime-node (native addon) stays external ----------------
 FROM node:22-slim AS build

@@ -5,6 +5,7 @@ import { assembleBatch } from './assemble-features.js';
 import { DEFAULT_MODEL_DIR } from './model-spec.js';
 import type { PatientHistory } from './patient-history.js';
 import { createPredictor, type Predictor } from './predictor.js';
+import { requestedDevice } from './select-device.js';
 
 /** Exported by model/train.py: histories, the tensors PyTorch built from them, and PyTorch's outputs. */
 interface ParityFixture {
@@ -13,6 +14,9 @@ interface ParityFixture {
 }
 const fixture: ParityFixture = JSON.parse(readFileSync(path.join(DEFAULT_MODEL_DIR, 'fixtures', 'parity.json'), 'utf8'));
 const TOLERANCE = 1e-4;
+// CPU unless PREDICT_DEVICE says otherwise: `PREDICT_DEVICE=cuda npx vitest run shared/model/parity.test.ts` runs
+// the same checks on the CUDA execution provider of a GPU host (docs/MODEL.md, "GPU").
+const DEVICE = requestedDevice(undefined, { PREDICT_DEVICE: process.env.PREDICT_DEVICE ?? 'cpu' });
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
   expect(a.length).toBe(b.length);
@@ -24,7 +28,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
 describe('ONNX model matches PyTorch on the fixtures exported by train.py', () => {
   let predictor: Predictor;
   beforeAll(async () => {
-    predictor = await createPredictor({ device: 'cpu' });
+    predictor = await createPredictor({ device: DEVICE });
   });
   afterAll(async () => predictor?.release());
 
