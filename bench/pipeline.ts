@@ -110,6 +110,8 @@ if (!values.keep) await rm(work, { recursive: true, force: true });
 
 console.log(`| step | wall ms |\n|---|---:|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`);
 console.log(`\npeak RSS ${report.peakRssMiB} MiB; brain Dice ${accuracy.brainDice.toFixed(4)}, mean atlas Dice ${accuracy.meanAtlasDice.toFixed(4)}, median SUVR error ${(accuracy.medianSuvrError * 100).toFixed(2)} %`);
+const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+console.log(`issue 3 targets: total ≤ 60 s ${met(timings.total <= 60_000)}; brain Dice ≥ 0.97 ${met(accuracy.brainDice >= 0.97)}; mean atlas Dice ≥ 0.83 ${met(accuracy.meanAtlasDice >= 0.83)}; median SUVR error ≤ 1.5 % ${met(accuracy.medianSuvrError <= 0.015)}`);
 console.log(`machine: ${report.machine.cpus} cores (${report.machine.model}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, 1-min load ${load0.toFixed(1)} → ${load1.toFixed(1)}`);
 if ('skipped' in native) console.log(`native elastix: skipped (${native.skipped})`);
 else console.log(`native elastix ${native.version}: affine+B-spline ${native.affineBsplineMs} ms vs wasm ${native.wasmAffineBsplineMs} ms (×${(native.wasmAffineBsplineMs / native.affineBsplineMs).toFixed(2)}); rigid ${native.rigidMs} ms vs wasm ${native.wasmRigidMs} ms (×${(native.wasmRigidMs / native.rigidMs).toFixed(2)})`);

@@ -9,6 +9,8 @@ import { dice, labelDice, median } from './support/scores.js';
 
 // Real anatomy: MNI152 (with skull) + AAL3 warped by a random affine and smooth displacement onto a
 // 2 mm subject grid, with bias and noise; a 4-D PET with frame motion in its own pose, first axis flipped.
+// Template: the ready mni152-aal3-2mm bundle. The 1 mm version of this case (with a 1 mm bundle built from
+// ../shared/data) is measured by `npm run bench:pipeline` rather than here: it needs ~3× the CPU time.
 describe.skipIf(!hasSharedData)('preprocess on a real-anatomy case from ../shared/data (skipped: ../shared/data absent)', () => {
   let work: string;
   let truth: RealCase;
