@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_EXIT } from '../../batch-image/src/exit-codes.js';
 import { azureUploadDepsFromEnv } from '../../functions/azure/upload-trigger.js';
 import { containerGroupFor, type AciJobSubmitterOptions } from '../../providers/azure/aci-job-submitter.js';
+import { azureTemplates } from '../../providers/azure/sls/arm-template.js';
+import { readAzureSettings } from '../../providers/azure/sls/settings.js';
 import { fhirRoutes } from '../../providers/local/fhir/routes.js';
 import { createBlobStore } from '../../providers/azure/create-blob-store.js';
 import { REPO_ROOT } from '../../providers/local/job-pool.js';
@@ -164,5 +166,27 @@ describe('the ACI container environment runs the batch image (same contract as A
     const names = containerGroupFor(request, options).containers[0].environmentVariables!.map((v) => v.name);
     expect(names).not.toContain('ADNI_STATUS_SINK');
     expect(names.filter((n) => n.startsWith('FHIR_'))).toEqual([]);
+  });
+
+  it('what a killed attempt leaves under staging/ expires: the storage lifecycle deletes it after 7 days', () => {
+    // Prepare
+    const settings = readAzureSettings({
+      service: 'adni-progression',
+      stage: 'ci',
+      provider: {
+        name: 'azure', runtime: 'node22', region: 'swedencentral', resourceGroup: 'adni-progression-ci', namePrefix: 'adniprog', webOrigin: 'http://localhost:8080',
+        auth: { tenant: 'contoso.onmicrosoft.com', audience: '66666666-7777-8888-9999-000000000000' },
+        storage: { rawContainer: 'raw', preprocessedContainer: 'preprocessed' },
+        functionApp: { entry: '../../functions/azure/index.ts' },
+        preprocessingJob: { image: 'ghcr.io/adni/preprocessing:0.1.0', cpu: 4, memoryGb: 16, timeoutMinutes: 30 },
+      },
+      functions: { uploadEventGrid: { handler: 'x', events: [{ eventGrid: { container: 'raw', subjectBeginsWith: 'raw/', subjectEndsWith: '.nii.gz' } }] } },
+    });
+    // Act
+    const policy = azureTemplates(settings).infrastructure.resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts/managementPolicies')!;
+    const rule = (policy.properties as { policy: { rules: { name: string; definition: any }[] } }).policy.rules.find((r) => r.name === 'expire-stale-staging');
+    // Assess
+    expect(rule?.definition.filters.prefixMatch).toEqual(['preprocessed/staging/']);
+    expect(rule?.definition.actions.baseBlob.delete).toEqual({ daysAfterModificationGreaterThan: 7 });
   });
 });

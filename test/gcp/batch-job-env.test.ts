@@ -128,4 +128,24 @@ describe('the Cloud Run Job execution environment runs the batch image (same con
     const jobEnv = planJobEnv('');
     expect(Object.keys(jobEnv).sort()).toEqual(['ADNI_GCP_PROJECT', 'ADNI_STORE']);
   });
+
+  it('what a killed attempt leaves under staging/ expires: the preprocessed bucket deletes it after 7 days, the raw bucket has no such rule', () => {
+    // Prepare
+    const settings = readGcpSettings({
+      service: 'adni-progression', stage: 'ci',
+      provider: {
+        name: 'google', runtime: 'nodejs22', project: 'adni-test', region: 'europe-west4', bucketPrefix: 'adni', webOrigin: 'http://localhost:8080',
+        auth: { issuer: 'https://securetoken.google.com/adni-test', audience: 'adni-test' }, storage: {}, source: { entry: '../../functions/gcp/index.ts' },
+        preprocessingJob: { image: 'europe-west4-docker.pkg.dev/p/adni/preprocessing:0.1.0', cpu: 4, memoryGb: 16, timeoutMinutes: 30 },
+      },
+      functions: { api: { handler: 'api', events: [{ http: { method: 'POST', path: '/uploads' } }] } },
+    });
+    // Act
+    const buckets = gcpPlan(settings, 'gcp-source.zip').steps.flatMap((s) => (s.kind === 'bucket' ? [s] : []));
+    const stagingRules = (name: string) =>
+      (buckets.find((b) => b.name.includes(name))!.body as { lifecycle: { rule: { condition: { matchesPrefix?: string[]; age?: number } }[] } }).lifecycle.rule.filter((r) => r.condition.matchesPrefix?.includes('staging/'));
+    // Assess
+    expect(stagingRules('preprocessed')).toEqual([{ action: { type: 'Delete' }, condition: { age: 7, matchesPrefix: ['staging/'] } }]);
+    expect(stagingRules('raw')).toEqual([]);
+  });
 });

@@ -169,6 +169,17 @@ function dataStorage(s: AzureServiceSettings, n: AzureNames): ArmResource[] {
               },
             },
             {
+              // Job attempts stage outputs under staging/ and delete them after the commit: a killed attempt's are
+              // never read again.
+              name: 'expire-stale-staging',
+              enabled: true,
+              type: 'Lifecycle',
+              definition: {
+                filters: { blobTypes: ['blockBlob'], prefixMatch: [`${st.preprocessedContainer}/staging/`] },
+                actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: 7 } }, version: { delete: { daysAfterCreationGreaterThan: 1 } } },
+              },
+            },
+            {
               name: 'expire-noncurrent-versions',
               enabled: true,
               type: 'Lifecycle',

@@ -52,7 +52,10 @@ function bucketBody(s: GcpServiceSettings, name: string, raw: boolean): Record<s
           { action: { type: 'SetStorageClass', storageClass: 'NEARLINE' }, condition: { age: st.rawNearlineAfterDays, matchesPrefix: ['raw/'], matchesStorageClass: ['STANDARD'] } },
           { action: { type: 'SetStorageClass', storageClass: 'COLDLINE' }, condition: { age: st.rawColdlineAfterDays, matchesPrefix: ['raw/'], matchesStorageClass: ['NEARLINE'] } },
         ]
-      : []),
+      : [
+          // Job attempts stage outputs under staging/ and delete them after the commit: a killed attempt's are never read.
+          { action: { type: 'Delete' }, condition: { age: 7, matchesPrefix: ['staging/'] } },
+        ]),
     { action: { type: 'Delete' }, condition: { isLive: false, daysSinceNoncurrentTime: st.noncurrentVersionDays } },
     { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
   ];
@@ -89,9 +92,12 @@ export function uploadFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(
   };
 }
 
-/** The API function's environment (`GcpHttpEnvSchema`). */
+/**
+ * The API function's environment (`GcpHttpEnvSchema`): the upload function's, so that POST /reprocess and /backfill
+ * submit the same jobs, plus the token settings.
+ */
 export function apiFunctionEnv(s: GcpServiceSettings, n: GcpNames = gcpNames(s)): Record<string, string> {
-  return { ADNI_GCS_BUCKET: n.rawBucket, ...authEnv(s), ...fhirEnv(s) };
+  return { ...uploadFunctionEnv(s, n), ...authEnv(s) };
 }
 
 /** The job reconciler's environment (`GcpReconcileEnvSchema` + the FHIR store whose open Tasks it checks). */
@@ -264,11 +270,10 @@ export function gcpPlan(s: GcpServiceSettings, sourceZip: string): GcpPlan {
       name: n.rawBucket,
       body: bucketBody(s, n.rawBucket, true),
       bindings: [
-        // Read both inputs, create/release jobs/ markers and status records.
-        { role: 'roles/storage.objectUser', members: [sa(n.serviceAccounts.upload)] },
-        // Signed upload URLs act with the signer's rights: uploads may land in this bucket only.
-        { role: 'roles/storage.objectCreator', members: [sa(n.serviceAccounts.api)] },
-        { role: 'roles/storage.objectViewer', members: [sa(n.serviceAccounts.api), sa(n.serviceAccounts.job)] },
+        // Read both inputs, create/release jobs/ markers and status records: the upload function, and the API for
+        // POST /reprocess and /backfill. Signed upload URLs act with the API's rights: uploads land in this bucket only.
+        { role: 'roles/storage.objectUser', members: [sa(n.serviceAccounts.upload), sa(n.serviceAccounts.api)] },
+        { role: 'roles/storage.objectViewer', members: [sa(n.serviceAccounts.job)] },
       ],
     },
     {
@@ -312,7 +317,7 @@ export function gcpPlan(s: GcpServiceSettings, sourceZip: string): GcpPlan {
       },
       // Run one execution with per-session env overrides (upload), read the executions' state (reconciler): on this job only.
       bindings: [
-        { role: 'roles/run.jobsExecutorWithOverrides', members: [sa(n.serviceAccounts.upload)] },
+        { role: 'roles/run.jobsExecutorWithOverrides', members: [sa(n.serviceAccounts.upload), sa(n.serviceAccounts.api)] },
         { role: 'roles/run.viewer', members: [sa(n.serviceAccounts.reconcile)] },
       ],
     },
