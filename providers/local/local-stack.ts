@@ -15,7 +15,7 @@ import { createRoiFeaturesReader } from '../../shared/model/roi-features-reader.
 import type { FhirStore } from '../../shared/fhir/store.js';
 import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { noMetrics, systemClock, type Logger } from '../../shared/ports/observability.js';
-import { jobMarkerKey } from '../../shared/domain/session-key.js';
+import { jobMarkerKey, rawKey } from '../../shared/domain/session-key.js';
 import type { JobStatusUpdate, StatusSink } from '../../shared/ports/status-sink.js';
 import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import { localDataLayout } from './data-dir.js';
@@ -25,6 +25,7 @@ import { LocalJobPool, type JobCommand } from './job-pool.js';
 import { localRoutes } from './local-routes.js';
 import { createPinoLogger } from './logger.js';
 import { RawWatcher } from './raw-watcher.js';
+import { recoverInterruptedJobs } from './recover-interrupted-jobs.js';
 import { StoreStatusSink } from './store-status-sink.js';
 import { UploadDispatcher } from './upload-dispatcher.js';
 
@@ -169,6 +170,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ? undefined
       : new RawWatcher({ storeRoot: layout.storeRoot, logger, onStable: (key) => void dispatcher.dispatch(key), ...options.watcherTimings });
   try {
+    // Jobs a killed stack left open are recorded failed, and uploads among them run again.
+    const recovered = await recoverInterruptedJobs({ store, status, logger }).catch((error: unknown) => {
+      logger.error('could not check for jobs a previous run left open', { error: String(error) });
+      return undefined;
+    });
+    for (const session of recovered?.resubmit ?? []) void dispatcher.dispatch(rawKey(session, 'mri'));
     await watcher?.start();
   } catch (error) {
     await closeServer(server);
