@@ -95,8 +95,9 @@ export function createApiClient(options: ClientOptions = {}) {
     predict: (patientId: string) => call(PredictionSchema, 'POST', '/predict-progression', { patient_id: patientId }),
     listOutputs: (patientId: string, sessionDate: string, signal?: AbortSignal) =>
       call(OutputListSchema, 'GET', `/outputs/${id(patientId)}/${id(sessionDate)}`, undefined, signal),
-    requestUpload: (patientId: string, sessionDate: string, modalities: ('mri' | 'pet')[]) =>
-      call(UploadGrantSchema, 'POST', '/uploads', { patient_id: patientId, session_date: sessionDate, modalities }),
+    /** `sizes` (bytes) are signed into the URLs where storage can (S3 exact length, GCS range); over the limit → 413. */
+    requestUpload: (patientId: string, sessionDate: string, modalities: ('mri' | 'pet')[], sizes?: Partial<Record<'mri' | 'pet', number>>) =>
+      call(UploadGrantSchema, 'POST', '/uploads', { patient_id: patientId, session_date: sessionDate, modalities, ...(sizes ? { sizes } : {}) }),
     /** Link to one output file through the API (QC pages keep their relative image links working). */
     outputHref: (patientId: string, sessionDate: string, file: string) => `${base}/outputs/${id(patientId)}/${id(sessionDate)}/files/${file.split('/').map(id).join('/')}`,
     /** Headers for requests made outside this client (NiiVue's image loads). */

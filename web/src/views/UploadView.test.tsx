@@ -55,6 +55,6 @@ describe('UploadView', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Upload and preprocess' }));
     // Assess
     expect((await screen.findByRole('alert')).textContent).toContain('session date is not a real calendar date');
-    expect(recorder.requests[0]).toEqual({ method: 'POST', path: '/uploads', body: { patient_id: 'P001', session_date: '2024-03-01', modalities: ['mri', 'pet'] } });
+    expect(recorder.requests[0]).toEqual({ method: 'POST', path: '/uploads', body: { patient_id: 'P001', session_date: '2024-03-01', modalities: ['mri', 'pet'], sizes: { mri: 10, pet: 10 } } });
   });
 });

@@ -74,7 +74,7 @@ export function UploadView({ patientId: initialPatient, sessionDate: initialDate
     const sent = { mri: 0, pet: 0 };
     setPhase({ phase: 'uploading', sent: { ...sent } });
     try {
-      const grant = await api.requestUpload(patientId, sessionDate, [...MODALITIES]);
+      const grant = await api.requestUpload(patientId, sessionDate, [...MODALITIES], { mri: files.mri!.size, pet: files.pet!.size });
       await Promise.all(
         MODALITIES.map((m) => {
           const target = grant.uploads[m];
