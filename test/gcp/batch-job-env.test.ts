@@ -147,5 +147,8 @@ describe('the Cloud Run Job execution environment runs the batch image (same con
     // Assess
     expect(stagingRules('preprocessed')).toEqual([{ action: { type: 'Delete' }, condition: { age: 7, matchesPrefix: ['staging/'] } }]);
     expect(stagingRules('raw')).toEqual([]);
+    // GCS answers a preflight's Access-Control-Allow-Headers from responseHeader: browsers may send the signed size range.
+    const cors = (buckets.find((b) => b.name.includes('raw'))!.body as { cors: { responseHeader: string[] }[] }).cors[0];
+    expect(cors.responseHeader).toContain('x-goog-content-length-range');
   });
 });

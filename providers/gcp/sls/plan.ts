@@ -67,7 +67,7 @@ function bucketBody(s: GcpServiceSettings, name: string, raw: boolean): Record<s
     versioning: { enabled: true },
     iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' },
     lifecycle: { rule: rules },
-    ...(raw ? { cors: [{ origin: [s.provider.webOrigin], method: ['PUT', 'GET', 'HEAD'], responseHeader: ['content-type', 'x-goog-generation'], maxAgeSeconds: 3000 }] } : {}),
+    ...(raw ? { cors: [{ origin: [s.provider.webOrigin], method: ['PUT', 'GET', 'HEAD'], responseHeader: ['content-type', 'x-goog-generation', 'x-goog-content-length-range'], maxAgeSeconds: 3000 }] } : {}),
   };
 }
 
