@@ -114,8 +114,10 @@ const request = (session: { patientId: string; sessionDate: string }): Preproces
 });
 
 /** A job over a store holding the bad file in place of one input; the image's own pipeline step. */
+const SESSION = { patientId: 'P1', sessionDate: '2024-01-01' };
+
 async function batchJob(c: HostileCase, env: NodeJS.ProcessEnv) {
-  const req = request({ patientId: 'P1', sessionDate: '2024-01-01' });
+  const req = request(SESSION);
   const store = new FsObjectStore({ root: await mkdtemp(join(work, 'store-')) });
   const { readFile } = await import('node:fs/promises');
   await store.put(req.mriKey, c.role === 'mri' ? c.bytes() : await readFile(session.mri));
@@ -127,7 +129,7 @@ async function batchJob(c: HostileCase, env: NodeJS.ProcessEnv) {
   return { store, status, tempRoot, run };
 }
 
-describe('batch job: failed with the reason, nothing uploaded, temp dir removed', () => {
+describe('batch job: failed with the reason, nothing but its two inputs in the store, temp dir removed', () => {
   test.each(table)('%s', async (_name, c) => {
     // Prepare: the cheap pipeline mode unless only the full reader can see the fault.
     const env = c.decodeOnly ? { ADNI_TEMPLATE_DIR: session.templateDir } : { ADNI_PIPELINE: 'validate-only' };
@@ -141,7 +143,7 @@ describe('batch job: failed with the reason, nothing uploaded, temp dir removed'
     expect(reason).toMatch(c.role === 'mri' ? /^MRI\b/ : /^PET\b/);
     expect(reason).not.toMatch(/\n\s+at /);
     expect(status.updates.map((u) => u.status)).toEqual(['in-progress', 'failed']);
-    expect(await store.list('preprocessed/')).toEqual([]);
+    expect((await store.list('')).map((o) => o.key).sort()).toEqual([rawKey(SESSION, 'mri'), rawKey(SESSION, 'pet')].sort());
     expect(await readdir(tempRoot)).toEqual([]);
   }, CASE_TIMEOUT_MS);
 
@@ -162,7 +164,7 @@ describe('batch job: failed with the reason, nothing uploaded, temp dir removed'
     const { store, status, tempRoot } = await batchJob({ ...base, role: 'mri', bytes: () => Buffer.alloc(4096, 1) }, { ADNI_PIPELINE: 'validate-only' });
     const fetched: string[] = [];
     const spy = Object.assign(Object.create(store) as FsObjectStore, { get: (key: string) => (fetched.push(key), store.get(key)) });
-    const req = request({ patientId: 'P1', sessionDate: '2024-01-01' });
+    const req = request(SESSION);
     // Act
     const result = await runJob({ request: req, inputStore: spy, outputStore: store, status, logger: new MemoryLogger(), tempRoot, maxInputBytes: 2048 });
     // Assess
