@@ -163,19 +163,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (fhir) app.route('/', fhir.routes);
   app.route('/', localRoutes({ store, logger, maxUploadBytes, onRawPut: (key) => void dispatcher.dispatch(key) }));
   options.configure?.(app, { store, logger });
+  // Jobs a killed stack left open are recorded failed, and uploads among them run again; before any request is
+  // served, so a new upload's fresh status is never taken for one of them.
+  const recovered = await recoverInterruptedJobs({ store, status, logger }).catch((error: unknown) => {
+    logger.error('could not check for jobs a previous run left open', { error: String(error) });
+    return undefined;
+  });
   handler = app;
+  for (const session of recovered?.resubmit ?? []) void dispatcher.dispatch(rawKey(session, 'mri'));
 
   const watcher =
     options.watch === false
       ? undefined
       : new RawWatcher({ storeRoot: layout.storeRoot, logger, onStable: (key) => void dispatcher.dispatch(key), ...options.watcherTimings });
   try {
-    // Jobs a killed stack left open are recorded failed, and uploads among them run again.
-    const recovered = await recoverInterruptedJobs({ store, status, logger }).catch((error: unknown) => {
-      logger.error('could not check for jobs a previous run left open', { error: String(error) });
-      return undefined;
-    });
-    for (const session of recovered?.resubmit ?? []) void dispatcher.dispatch(rawKey(session, 'mri'));
     await watcher?.start();
   } catch (error) {
     await closeServer(server);
