@@ -6,8 +6,8 @@
  * not the registration, caps a 1 mm subject. This bundle puts everything on the AAL3 1 mm grid
  * (181×217×181): AAL3 1 mm as it is, the MNI152 1 mm brain mask (same lattice, read exactly), and,
  * where ../shared/data has only 2 mm files, their trilinear upsampling: the MNI152 T1 with skull
- * (the only MNI152 T1 with skull there is 2 mm), the reference regions and the Centiloid target (kept
- * as fractions in [0, 1]; the pipeline thresholds them at 0.5 after warping, as it does the 2 mm ones).
+ * (the only MNI152 T1 with skull there is 2 mm), the reference regions and the Centiloid target
+ * (upsampled, then ≥ 0.5: the pipeline's own rule for warped masks; uint8 keeps the bundle quick to read).
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ export async function makeBundle1mm(out: string): Promise<string> {
   await write('t1.nii.gz', await onGrid(join(SHARED_DATA, 'mni152-2mm', 'MNI152_T1_2mm.nii.gz'), 'linear', 'int16'));
   await write('brain_mask.nii.gz', await onGrid(join(SHARED_DATA, 'mni152-2mm', 'MNI152_T1_1mm_Brain_Mask.nii.gz'), 'nearest', 'uint8'));
   for (const f of ['ref_whole_cerebellum', 'ref_cerebellar_gray', 'ref_pons', 'centiloid_target']) {
-    await write(`${f}.nii.gz`, await onGrid(join(REAL_BUNDLE, `${f}.nii.gz`), 'linear', 'float32'));
+    await write(`${f}.nii.gz`, await onGrid(join(REAL_BUNDLE, `${f}.nii.gz`), 'linear', 'uint8'));
   }
   const manifest = {
     name: 'MNI152NLin6Asym-1mm_AAL3v1',
