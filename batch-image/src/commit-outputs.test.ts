@@ -8,7 +8,7 @@ import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { MemoryLogger, RecordingStatusSink } from '../../test/support/recorders.js';
 import { tinyNiftiGz } from '../../test/local/nifti-fixture.js';
-import { DONE_FILE, StagingIncompleteError, commitOrder, commitStagedOutputs, newAttemptId, stagingPrefix } from './commit-outputs.js';
+import { DONE_FILE, StagingIncompleteError, commitLockKey, commitOrder, commitStagedOutputs, newAttemptId, stagingPrefix, withCommitLock } from './commit-outputs.js';
 import { runPreprocessing } from './pipeline-step.js';
 import { runJob } from './run-job.js';
 
@@ -227,4 +227,75 @@ it('the job temp dir is removed on every path (sanity for the staged flow)', asy
   const { fs, run, tempRoot } = await setup();
   await run(fs, { attemptId: 'tmp' }).result;
   expect(await readdir(tempRoot)).toEqual([]);
+});
+
+describe('withCommitLock: one commit per session at a time', () => {
+  async function staged(fs: FsObjectStore, staging: string, files: Record<string, string>) {
+    for (const [name, body] of Object.entries(files)) await fs.put(`${staging}${name}`, body);
+  }
+  const LOCK = commitLockKey(request);
+
+  it('two versions committing at once never interleave: every final file comes from the version whose done file is there', async () => {
+    // Prepare: two versions staged; copies are slowed so that, unguarded, their commits would overlap.
+    const fs = new FsObjectStore({ root: await mkdtemp(path.join(tmpdir(), 'adni-lock-')) });
+    const names = ['a.nii.gz', 'b.nii.gz', 'c.nii.gz', 'roi_features.json'];
+    const slow: ObjectStore = Object.assign(Object.create(fs) as FsObjectStore, {
+      copy: async (from: string, to: string) => {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        return fs.copy(from, to);
+      },
+    });
+    const versions = ['1111111111111111', '2222222222222222'];
+    for (const v of versions) await staged(fs, stagingPrefix({ ...request, fingerprint: v }, 'x'), Object.fromEntries(names.map((n) => [n, v])));
+    // Act
+    await Promise.all(
+      versions.map((v) =>
+        withCommitLock(slow, LOCK, { fingerprint: v, attemptId: `x-${v}` }, () => commitStagedOutputs({ store: slow, staging: stagingPrefix({ ...request, fingerprint: v }, 'x'), final: FINAL, names }), { pollMs: 5 }),
+      ),
+    );
+    // Assess
+    const contents = await Promise.all(names.map(async (n) => new TextDecoder().decode(await fs.get(`${FINAL}${n}`))));
+    expect(new Set(contents).size).toBe(1);
+    expect(await fs.head(LOCK)).toBeUndefined();
+  });
+
+  it('a lock left by a killed attempt of the same version is taken over at once', async () => {
+    const fs = new FsObjectStore({ root: await mkdtemp(path.join(tmpdir(), 'adni-lock-')) });
+    await fs.put(LOCK, JSON.stringify({ fingerprint: request.fingerprint, attemptId: 'dead', at: new Date().toISOString() }));
+    const started = Date.now();
+    const result = await withCommitLock(fs, LOCK, { fingerprint: request.fingerprint, attemptId: 'retry' }, async () => 'committed', { pollMs: 60_000 });
+    expect(result).toBe('committed');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await fs.head(LOCK)).toBeUndefined();
+  });
+
+  it("another version's fresh lock is waited for; once stale it is taken over", async () => {
+    // Prepare: a lock of another version, taken at t=0; the clock advances 1 minute per poll.
+    const fs = new FsObjectStore({ root: await mkdtemp(path.join(tmpdir(), 'adni-lock-')) });
+    await fs.put(LOCK, JSON.stringify({ fingerprint: 'ffffffffffffffff', attemptId: 'other', at: new Date(0).toISOString() }));
+    let clock = 0;
+    let polls = 0;
+    const now = () => clock;
+    const store: ObjectStore = Object.assign(Object.create(fs) as FsObjectStore, {
+      putIfAbsent: async (key: string, body: string) => {
+        polls++;
+        clock += 60_000;
+        return fs.putIfAbsent(key, body);
+      },
+    });
+    // Act
+    await withCommitLock(store, LOCK, { fingerprint: request.fingerprint, attemptId: 'me' }, async () => undefined, { staleAfterMs: 5 * 60_000, pollMs: 1, now });
+    // Assess: refused while under 5 minutes old, taken over after.
+    expect(polls).toBeGreaterThanOrEqual(5);
+    expect(polls).toBeLessThanOrEqual(7);
+  });
+
+  it('waiting stops when the job is stopped', async () => {
+    const fs = new FsObjectStore({ root: await mkdtemp(path.join(tmpdir(), 'adni-lock-')) });
+    await fs.put(LOCK, JSON.stringify({ fingerprint: 'ffffffffffffffff', attemptId: 'other', at: new Date().toISOString() }));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(withCommitLock(fs, LOCK, { fingerprint: request.fingerprint, attemptId: 'me' }, async () => 'never', { pollMs: 10, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(JSON.parse(new TextDecoder().decode(await fs.get(LOCK)))).toMatchObject({ attemptId: 'other' });
+  });
 });

@@ -149,3 +149,79 @@ export class StagingIncompleteError extends Error {
     this.name = 'StagingIncompleteError';
   }
 }
+
+/** Who holds a session's commit lock. */
+export interface CommitLockOwner {
+  fingerprint: string;
+  attemptId: string;
+}
+
+export interface CommitLockOptions {
+  /** A lock older than this is taken over (its holder died mid-commit). Default 5 minutes; a commit takes seconds. */
+  staleAfterMs?: number;
+  /** Wait between tries while another version commits. Default 1 s. */
+  pollMs?: number;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** `staging/{p}/{s}/commit.lock`: one per session, outside every attempt's prefix. */
+export function commitLockKey(request: Pick<PreprocessJobRequest, 'outputPrefix'>): string {
+  return `${STAGING_ROOT}${request.outputPrefix.replace(/^preprocessed\//, '')}commit.lock`;
+}
+
+/**
+ * Runs `commit` while holding the session's commit lock (a conditional create), so two versions of one session
+ * (a re-upload while the first job is still committing) never interleave their files. A lock held by the same
+ * fingerprint is taken over at once (a retry after its attempt died: never two live attempts of one version);
+ * one held by another version is waited for, and taken over once older than `staleAfterMs`. Released after the
+ * commit, whatever its outcome. Two waiters taking over the same stale lock at the same instant can both proceed
+ * (the port has no conditional delete): that needs a holder that died and two more versions within a second.
+ *
+ * @example
+ * await withCommitLock(store, commitLockKey(request), { fingerprint, attemptId }, () => commitStagedOutputs(input));
+ */
+export async function withCommitLock<T>(
+  store: ObjectStore,
+  key: string,
+  owner: CommitLockOwner,
+  commit: () => Promise<T>,
+  options: CommitLockOptions = {},
+): Promise<T> {
+  const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const pollMs = options.pollMs ?? 1000;
+  const now = options.now ?? Date.now;
+  const body = JSON.stringify({ ...owner, at: new Date(now()).toISOString() });
+  for (;;) {
+    options.signal?.throwIfAborted();
+    if ((await store.putIfAbsent(key, body, { contentType: 'application/json' })).created) break;
+    const held = await readLock(store, key);
+    const sameVersion = held?.fingerprint === owner.fingerprint;
+    const stale = held === undefined || now() - held.at > staleAfterMs;
+    if (sameVersion || stale) {
+      await store.delete(key);
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  try {
+    return await commit();
+  } finally {
+    // Only our own lock: a waiter that took it over as stale keeps its own.
+    const held = await readLock(store, key).catch(() => undefined);
+    if (held?.attemptId === owner.attemptId) await store.delete(key).catch(() => undefined);
+  }
+}
+
+async function readLock(store: ObjectStore, key: string): Promise<{ fingerprint?: string; attemptId?: string; at: number } | undefined> {
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(await store.get(key))) as { fingerprint?: string; attemptId?: string; at?: string };
+    const at = Date.parse(parsed.at ?? '');
+    return { fingerprint: parsed.fingerprint, attemptId: parsed.attemptId, at: Number.isFinite(at) ? at : 0 };
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    // Unreadable (not JSON): treated as stale, like a lock without a time.
+    if (error instanceof SyntaxError) return { at: 0 };
+    throw error;
+  }
+}

@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/ports/observability.js';
 import type { StatusSink } from '../../shared/ports/status-sink.js';
 import { redactId, redactKey } from '../../shared/util/redact.js';
 import { MAX_INPUT_BYTES } from './nifti-check.js';
-import { commitStagedOutputs, deletePrefix, newAttemptId, stagingPrefix } from './commit-outputs.js';
+import { commitLockKey, commitStagedOutputs, deletePrefix, newAttemptId, stagingPrefix, withCommitLock } from './commit-outputs.js';
 import { runPreprocessing as defaultPreprocessing, type PreprocessingInput, type PreprocessingResult } from './pipeline-step.js';
 
 export interface RunJobOptions {
@@ -55,7 +55,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   logger.info('job started', context);
 
   const workDir = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'adni-job-'));
-  const staging = stagingPrefix(request, options.attemptId ?? newAttemptId());
+  const attemptId = options.attemptId ?? newAttemptId();
+  const staging = stagingPrefix(request, attemptId);
   let committing = false;
   let outcome: RunJobResult;
   try {
@@ -87,7 +88,14 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     options.signal?.throwIfAborted();
     // From here on the final prefix changes; roi_features.json (the "done" marker) is written last.
     committing = true;
-    const commit = await commitStagedOutputs({ store: options.outputStore, staging, final: request.outputPrefix, names, contentTypes });
+    // One commit per session at a time: another version's files never interleave with these.
+    const commit = await withCommitLock(
+      options.outputStore,
+      commitLockKey(request),
+      { fingerprint: request.fingerprint, attemptId },
+      () => commitStagedOutputs({ store: options.outputStore, staging, final: request.outputPrefix, names, contentTypes }),
+      { signal: options.signal },
+    );
     if (!commit.stagingCleaned) logger.warn('staged outputs not all deleted; the staging lifecycle rule will expire them', context);
     if (commit.removed.length > 0) logger.info('removed outputs of an earlier version', { ...context, removed: commit.removed.length });
     const outputs = Object.fromEntries(Object.entries(result.outputs).map(([name, file]) => [name, commit.keys[outputKeySuffix(outDir, file)]]));
