@@ -75,3 +75,47 @@ describe('Azure HTTP API (app.http → shared hono app)', () => {
     expect(logger.text()).not.toContain('not a url');
   });
 });
+
+describe('Azure HTTP API dependencies from the app settings', () => {
+  it('GET /outputs reads the container the jobs write (ADNI_OUTPUT_CONTAINER), not the upload container', async () => {
+    // Prepare: a session's outputs in the output container only, as a job leaves them.
+    const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    await service.getContainerClient('preprocessed').createIfNotExists();
+    await service.getContainerClient('preprocessed').getBlockBlobClient('preprocessed/P7/2024-01-01/roi_features.json').upload('{}', 2);
+    const env = { ADNI_STORAGE_CONNECTION_STRING: azurite.connectionString, ADNI_UPLOAD_CONTAINER: 'uploads', ADNI_OUTPUT_CONTAINER: 'preprocessed' };
+    const handler = createAzureHttpHandler(() => azureHttpDepsFromEnv(env));
+    // Act
+    const response = await handler(new HttpRequest({ method: 'GET', url: 'https://x/outputs/P7/2024-01-01' }));
+    // Assess
+    expect(response.status).toBe(200);
+    const body = JSON.parse(new TextDecoder().decode(response.body as Uint8Array));
+    expect(body.files.map((f: { name: string }) => f.name)).toEqual(['roi_features.json']);
+  });
+
+  it.each([
+    ['without ADNI_JOB_IMAGE the job routes are not served', {}, false],
+    [
+      'with the job settings the API submits through the upload ports',
+      {
+        ADNI_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
+        ADNI_RESOURCE_GROUP: 'adni-rg',
+        ADNI_LOCATION: 'westeurope',
+        ADNI_JOB_IMAGE: 'adni.azurecr.io/preprocess:1',
+        ADNI_JOB_IDENTITY_ID: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/adni-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/adni-job',
+        ADNI_JOB_IDENTITY_CLIENT_ID: '00000000-0000-0000-0000-000000000002',
+      },
+      true,
+    ],
+  ])('%s', async (_name, jobEnv, served) => {
+    // Act
+    const deps = await azureHttpDepsFromEnv({ ADNI_STORAGE_CONNECTION_STRING: azurite.connectionString, ADNI_UPLOAD_CONTAINER: 'uploads', ...jobEnv });
+    // Assess
+    expect(deps.jobs !== undefined).toBe(served);
+  });
+
+  it('a job image with broken job settings fails the cold start naming the setting', async () => {
+    await expect(
+      azureHttpDepsFromEnv({ ADNI_STORAGE_CONNECTION_STRING: azurite.connectionString, ADNI_UPLOAD_CONTAINER: 'uploads', ADNI_JOB_IMAGE: 'x' }),
+    ).rejects.toThrow(/ADNI_SUBSCRIPTION_ID/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Hono } from 'hono';
 import { createApiApp, type ApiDeps } from '../../shared/api/app.js';
+import { azureUploadDepsFromEnv } from './upload-trigger.js';
 import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import type { Logger } from '../../shared/ports/observability.js';
 import { AzureHttpEnvSchema, loadConfig } from '../../providers/azure/config.js';
@@ -49,13 +50,18 @@ export async function azureHttpDepsFromEnv(env: Record<string, string | undefine
     import('@azure/identity'),
     import('../../providers/azure/create-blob-store.js'),
   ]);
+  const credential = new DefaultAzureCredential();
+  const blobStore = (container: string) =>
+    createBlobStore({ accountUrl: config.ADNI_STORAGE_ACCOUNT_URL, connectionString: config.ADNI_STORAGE_CONNECTION_STRING, container }, credential);
   return {
-    store: createBlobStore(
-      { accountUrl: config.ADNI_STORAGE_ACCOUNT_URL, connectionString: config.ADNI_STORAGE_CONNECTION_STRING, container: config.ADNI_UPLOAD_CONTAINER },
-      new DefaultAzureCredential(),
-    ),
+    store: blobStore(config.ADNI_UPLOAD_CONTAINER),
+    // GET /outputs and backfill read the container the jobs write (ARM sets it; without it, outputs sit beside the uploads).
+    ...(config.ADNI_OUTPUT_CONTAINER ? { outputs: blobStore(config.ADNI_OUTPUT_CONTAINER) } : {}),
     logger: new JsonConsoleLogger('http-api'),
     // Patient status and timeline from Azure Health Data Services (FHIR_BASE_URL, FHIR_AUTH=azure) when configured.
     fhir: fhirStoreFromEnvIfSet(env),
+    // POST /reprocess and /backfill: every function of the app shares its settings and identity, so where the app
+    // submits jobs (ADNI_JOB_IMAGE set) the API submits them through the upload trigger's own ports.
+    ...(env.ADNI_JOB_IMAGE ? { jobs: await azureUploadDepsFromEnv(env) } : {}),
   };
 }

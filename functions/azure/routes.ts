@@ -18,6 +18,8 @@ export interface AzureHttpRoute {
  */
 export const AZURE_HTTP_ROUTES: readonly AzureHttpRoute[] = [
   { name: 'uploads', route: 'uploads', methods: ['POST'] },
+  { name: 'reprocess', route: 'reprocess', methods: ['POST'] },
+  { name: 'backfill', route: 'backfill', methods: ['POST'] },
   { name: 'preprocessingStatus', route: 'preprocessing-status/{patient_id}', methods: ['GET'] },
   { name: 'patientTimeline', route: 'patient-timeline/{patient_id}', methods: ['GET'] },
   { name: 'patients', route: 'patients', methods: ['GET'] },

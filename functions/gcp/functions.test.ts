@@ -146,3 +146,23 @@ describe('GCP functions in the real Functions Framework (storage through the SDK
     expect(response.status).toBe(500);
   });
 });
+
+describe('GCP API dependencies from the function environment (what the deploy plan sets)', () => {
+  const base = { ADNI_GCS_BUCKET: 'adni-progression-raw-ci' };
+  const upload = { ...base, ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci', ADNI_GCP_PROJECT: 'adni-progression-dev', ADNI_GCP_REGION: 'europe-west4', ADNI_JOB_NAME: 'adni-progression-ci-preprocess' };
+
+  it.each([
+    ['raw bucket only: outputs beside the uploads, no job routes', base, undefined, false],
+    ['the upload environment: outputs from the preprocessed bucket, reprocess/backfill submit', upload, 'adni-progression-preprocessed-ci', true],
+  ])('%s', async (_name, env, outputBucket, jobs) => {
+    // Act
+    const deps = await gcpHttpDepsFromEnv(env);
+    // Assess
+    expect((deps.outputs as GcsObjectStore | undefined)?.bucket).toBe(outputBucket);
+    expect(deps.jobs !== undefined).toBe(jobs);
+  });
+
+  it('a job name without the rest of the job settings fails the cold start naming them', async () => {
+    await expect(gcpHttpDepsFromEnv({ ...base, ADNI_JOB_NAME: 'adni-progression-ci-preprocess' })).rejects.toThrow(/ADNI_GCP_PROJECT/);
+  });
+});

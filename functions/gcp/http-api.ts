@@ -5,6 +5,7 @@ import { fhirStoreFromEnvIfSet } from '../../shared/fhir/client.js';
 import type { Logger } from '../../shared/ports/observability.js';
 import { GcpHttpEnvSchema, loadConfig } from '../../providers/gcp/config.js';
 import { CloudLoggingLogger } from '../../providers/gcp/observability.js';
+import { gcpUploadDepsFromEnv } from './upload-trigger.js';
 
 /** What the Functions Framework adds to express's request: the body bytes before parsing. */
 type FrameworkRequest = ExpressRequest & { rawBody?: Buffer };
@@ -51,10 +52,15 @@ export function createGcpHttpHandler(makeDeps: () => ApiDeps | Promise<ApiDeps>,
 export async function gcpHttpDepsFromEnv(env: Record<string, string | undefined> = process.env): Promise<ApiDeps> {
   const config = loadConfig(GcpHttpEnvSchema, env);
   const [{ Storage }, { GcsObjectStore }] = await Promise.all([import('@google-cloud/storage'), import('../../providers/gcp/gcs-object-store.js')]);
+  const storage = new Storage();
   return {
-    store: new GcsObjectStore({ storage: new Storage(), bucket: config.ADNI_GCS_BUCKET }),
+    store: new GcsObjectStore({ storage, bucket: config.ADNI_GCS_BUCKET }),
+    // GET /outputs and backfill read the bucket the jobs write.
+    ...(config.ADNI_OUTPUT_BUCKET ? { outputs: new GcsObjectStore({ storage, bucket: config.ADNI_OUTPUT_BUCKET }) } : {}),
     logger: new CloudLoggingLogger('http-api'),
     // Patient status and timeline from the Cloud Healthcare API (FHIR_BASE_URL, FHIR_AUTH=google) when configured.
     fhir: fhirStoreFromEnvIfSet(env),
+    // POST /reprocess and /backfill submit through the upload function's own ports (same job, same markers).
+    ...(env.ADNI_JOB_NAME ? { jobs: await gcpUploadDepsFromEnv(env) } : {}),
   };
 }

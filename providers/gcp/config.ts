@@ -24,8 +24,12 @@ export const GcpReconcileEnvSchema = z.object({
 });
 export type GcpReconcileConfig = z.infer<typeof GcpReconcileEnvSchema>;
 
-/** Environment of the HTTP API function. */
-export const GcpHttpEnvSchema = z.object({ ADNI_GCS_BUCKET: BucketName });
+/**
+ * Environment of the HTTP API function. `ADNI_OUTPUT_BUCKET`: where GET /outputs and backfill look for the jobs'
+ * outputs (the raw bucket without it). With `ADNI_JOB_NAME`, POST /reprocess and /backfill submit jobs and the
+ * whole {@link GcpUploadEnvSchema} applies.
+ */
+export const GcpHttpEnvSchema = z.object({ ADNI_GCS_BUCKET: BucketName, ADNI_OUTPUT_BUCKET: BucketName.optional() });
 export type GcpHttpConfig = z.infer<typeof GcpHttpEnvSchema>;
 
 /** A deployment mistake in the function's environment; the message names each bad variable. */

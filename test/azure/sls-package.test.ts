@@ -107,13 +107,15 @@ describe('serverless package with the Azure provider plugin (offline)', () => {
     // Assess
     expect(run.status, run.stderr).toBe(0);
     const registered = [...(run.stdout + run.stderr).matchAll(/register function "([^"]+)"/g)].map((m) => m[1]).sort();
-    expect(registered).toEqual(['health', 'openapi', 'outputFiles', 'outputs', 'patientTimeline', 'patients', 'preprocessingStatus', 'reconcileJobs', 'uploadEventGrid', 'uploads']);
+    expect(registered).toEqual(['backfill', 'health', 'openapi', 'outputFiles', 'outputs', 'patientTimeline', 'patients', 'preprocessingStatus', 'reconcileJobs', 'reprocess', 'uploadEventGrid', 'uploads']);
   }, 90_000);
 
   it('declares the product routes: three on the Function App, prediction on the GPU Container App', () => {
     expect(manifest.routes).toEqual(
       expect.arrayContaining([
         { route: 'POST /uploads', servedBy: 'functionApp' },
+        { route: 'POST /reprocess', servedBy: 'functionApp' },
+        { route: 'POST /backfill', servedBy: 'functionApp' },
         { route: 'GET /preprocessing-status/{patient_id}', servedBy: 'functionApp' },
         { route: 'GET /patient-timeline/{patient_id}', servedBy: 'functionApp' },
         { route: 'POST /predict-progression', servedBy: 'predictionApp' },
@@ -144,8 +146,12 @@ describe('storage', () => {
       tierToCool: { daysAfterModificationGreaterThan: 30 },
       tierToCold: { daysAfterModificationGreaterThan: 90 },
     });
-    const versions = rules.find((r: any) => r.definition.actions.version);
+    const versions = rules.find((r: any) => r.name === 'expire-noncurrent-versions');
     expect(versions.definition.actions.version).toEqual({ delete: { daysAfterCreationGreaterThan: 90 } });
+    // What a killed job attempt staged expires after 7 days (issue 8: staged, then committed outputs).
+    const staging = rules.find((r: any) => r.name === 'expire-stale-staging');
+    expect(staging.definition.filters.prefixMatch).toEqual(['preprocessed/staging/']);
+    expect(staging.definition.actions.baseBlob).toEqual({ delete: { daysAfterModificationGreaterThan: 7 } });
   });
 
   it('Event Grid delivers only BlobCreated under raw/raw/ ending in .nii.gz, as CloudEvents, to uploadEventGrid', () => {

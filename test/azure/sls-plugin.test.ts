@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AzureServerlessPlugin } from '../../providers/azure/sls/plugin.js';
 import { readAzureSettings } from '../../providers/azure/sls/settings.js';
+import { AZURE_HTTP_ROUTES } from '../../functions/azure/routes.js';
 
 /** What serverless 3 hands a provider plugin, reduced to what ours reads (the CLI tests cover the real thing). */
 function pluginFor(overrides: { provider?: Record<string, unknown>; functions?: Record<string, unknown> } = {}) {
@@ -123,10 +124,7 @@ describe('timer functions', () => {
       functions: {
         api: {
           handler: 'x',
-          events: [
-            ['POST', 'uploads'], ['GET', 'preprocessing-status/{patient_id}'], ['GET', 'patient-timeline/{patient_id}'], ['GET', 'patients'],
-            ['GET', 'outputs/{patient_id}/{session_date}'], ['GET', 'outputs/{patient_id}/{session_date}/files/{*file}'], ['GET', 'openapi.json'], ['GET', 'health'],
-          ].map(([method, route]) => ({ http: { method, route } })),
+          events: AZURE_HTTP_ROUTES.flatMap((r) => r.methods.map((method) => ({ http: { method, route: r.route } }))),
         },
       },
     });

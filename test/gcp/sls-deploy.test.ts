@@ -91,7 +91,7 @@ describe('Google Cloud deploy through the REST APIs (one loopback server stands 
     expect(fn.eventTrigger.eventType).toBe('google.cloud.storage.object.v1.finalized');
     expect(api.policies.get('/storage/v1/b/adni-progression-raw-ci').bindings).toContainEqual({
       role: 'roles/storage.objectUser',
-      members: ['serviceAccount:adni-upload-ci@adni-progression-dev.iam.gserviceaccount.com'],
+      members: ['serviceAccount:adni-upload-ci@adni-progression-dev.iam.gserviceaccount.com', 'serviceAccount:adni-api-ci@adni-progression-dev.iam.gserviceaccount.com'],
     });
     expect(api.policies.get('/v1/projects/adni-progression-dev').bindings).toContainEqual({
       role: 'roles/pubsub.publisher',

@@ -243,7 +243,9 @@ describe('compute', () => {
     const api = functions.find((f) => f.entryPoint === 'api')!.body.serviceConfig.environmentVariables;
     // The literal values parse: a deploy cannot start functions that fail their cold-start validation.
     expect(GcpUploadEnvSchema.parse(upload)).toMatchObject({ ADNI_JOB_NAME: 'adni-progression-ci-preprocess', ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci', ADNI_JOB_TIMEOUT_SECONDS: 1800 });
-    expect(GcpHttpEnvSchema.parse(api)).toEqual({ ADNI_GCS_BUCKET: 'adni-progression-raw-ci' });
+    // The API reads outputs from the preprocessed bucket and submits reprocess/backfill jobs like the upload function.
+    expect(GcpHttpEnvSchema.parse(api)).toEqual({ ADNI_GCS_BUCKET: 'adni-progression-raw-ci', ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci' });
+    expect(GcpUploadEnvSchema.parse(api)).toEqual(GcpUploadEnvSchema.parse(upload));
     const reconcile = functions.find((f) => f.entryPoint === 'reconcileJobs')!.body.serviceConfig;
     expect(GcpReconcileEnvSchema.parse(reconcile.environmentVariables)).toEqual({ ADNI_GCS_BUCKET: 'adni-progression-raw-ci', ADNI_OUTPUT_BUCKET: 'adni-progression-preprocessed-ci' });
     expect(reconcile).toMatchObject({ serviceAccountEmail: 'adni-reconcile-ci@adni-progression-dev.iam.gserviceaccount.com', maxInstanceCount: 1, timeoutSeconds: 300 });
@@ -331,13 +333,13 @@ describe('IAM (least privilege)', () => {
     expect(table).toEqual(
       [
         'upload roles/storage.objectUser adni-progression-raw-ci',
-        'api roles/storage.objectCreator adni-progression-raw-ci',
-        'api roles/storage.objectViewer adni-progression-raw-ci',
+        'api roles/storage.objectUser adni-progression-raw-ci',
         'job roles/storage.objectViewer adni-progression-raw-ci',
         'job roles/storage.objectUser adni-progression-preprocessed-ci',
         'api roles/storage.objectViewer adni-progression-preprocessed-ci',
         'predict roles/storage.objectViewer adni-progression-preprocessed-ci',
         'upload roles/run.jobsExecutorWithOverrides adni-progression-ci-preprocess',
+        'api roles/run.jobsExecutorWithOverrides adni-progression-ci-preprocess',
         'reconcile roles/run.viewer adni-progression-ci-preprocess',
         'scheduler roles/run.invoker adni-progression-ci-reconcile-jobs',
         'trigger roles/run.invoker adni-progression-ci-on-upload',
