@@ -59,7 +59,12 @@ function options(overrides: Partial<EncodeNiftiOptions> = {}): EncodeNiftiOption
   };
 }
 
-/** The uncompressed valid NIfTI-1 image (348-byte header, 4 zero extension bytes, vox_offset 352). */
+/**
+ * The uncompressed valid NIfTI-1 image (348-byte header, 4 zero extension bytes, vox_offset 352).
+ *
+ * @example
+ * gzipSync(baseNifti1({ size: [32, 32, 32, 3], data: new Float32Array(3 * 32 ** 3).fill(1) })) // a 4-D variant
+ */
 export function baseNifti1(overrides: Partial<EncodeNiftiOptions> = {}): Buffer {
   return Buffer.from(encodeNifti1(options(overrides)));
 }
@@ -71,7 +76,12 @@ function poked(edit: (b: Buffer) => void, overrides: Partial<EncodeNiftiOptions>
   return b;
 }
 
-/** A valid NIfTI-1 image written big endian (header and data). */
+/**
+ * A valid NIfTI-1 image written big endian (header and data).
+ *
+ * @example
+ * bigEndianNifti1().readInt32BE(0) // 348
+ */
 export function bigEndianNifti1(): Buffer {
   const le = baseNifti1();
   const be = Buffer.alloc(le.length);
@@ -86,7 +96,13 @@ export function bigEndianNifti1(): Buffer {
   return be;
 }
 
-/** A valid single-file NIfTI-2 image (540-byte header, 4 extension bytes, vox_offset 544), little endian. */
+/**
+ * A valid single-file NIfTI-2 image (540-byte header, 4 extension bytes, vox_offset 544), little endian;
+ * `edit` changes the header before the data is appended.
+ *
+ * @example
+ * baseNifti2((h) => h.writeBigInt64LE(2n ** 62n, 24)) // an axis of 2^62 voxels
+ */
 export function baseNifti2(edit: (h: Buffer) => void = () => undefined): Buffer {
   const h = Buffer.alloc(544);
   h.writeInt32LE(540, 0);
@@ -104,7 +120,12 @@ export function baseNifti2(edit: (h: Buffer) => void = () => undefined): Buffer 
   return Buffer.concat([h, Buffer.from(values(VOXELS).buffer)]);
 }
 
-/** Deterministic bytes (xorshift32), so "random garbage" is the same garbage on every run. */
+/**
+ * Deterministic bytes (xorshift32), so "random garbage" is the same garbage on every run.
+ *
+ * @example
+ * pseudoRandomBytes(4096).equals(pseudoRandomBytes(4096)) // true
+ */
 export function pseudoRandomBytes(length: number, seed = 0x9e3779b9): Buffer {
   const out = Buffer.alloc(length);
   let x = seed >>> 0 || 1;
@@ -264,7 +285,12 @@ export function hostileCorpus(): HostileCase[] {
   return cases;
 }
 
-/** Edge cases that are valid and must still be read (the corpus must not teach the reader to over-refuse). */
+/**
+ * Edge cases that are valid and must still be read (the corpus must not teach the reader to over-refuse).
+ *
+ * @example
+ * for (const c of acceptedEdgeCases()) await readNifti(write(c), { expect: 't1' }); // none throws
+ */
 export function acceptedEdgeCases(): Array<{ name: string; what: string; ext: '.nii.gz' | '.nii'; bytes: () => Buffer }> {
   return [
     { name: 'base', what: 'the valid image every bad case is made from', ext: '.nii.gz', bytes: () => gz(baseNifti1()) },

@@ -64,7 +64,12 @@ export const AWKWARD_VALUES = [
 /** A header (and its data) the mutations start from. */
 export interface FuzzSeed { name: string; bytes: Buffer; fields: Field[]; expect: ExpectedImage }
 
-/** Small valid images: NIfTI-1 LE/BE 3-D, NIfTI-1 4-D PET, NIfTI-2 (32³ float32, the corpus base). */
+/**
+ * Small valid images: NIfTI-1 LE/BE 3-D, NIfTI-1 4-D PET, NIfTI-2 (32³ float32, the corpus base).
+ *
+ * @example
+ * fuzzSeeds().map((s) => s.name) // ['nifti1-le', 'nifti1-be', 'nifti1-4d-pet', 'nifti2-le']
+ */
 export function fuzzSeeds(): FuzzSeed[] {
   return [
     { name: 'nifti1-le', bytes: baseNifti1(), fields: NIFTI1_FUZZ_FIELDS, expect: 't1' },
@@ -84,7 +89,12 @@ export type Mutation =
 
 const HEADER_SPAN = 548;
 
-/** fast-check arbitrary of one mutation (field indices are taken modulo the seed's field list). */
+/**
+ * fast-check arbitrary of one mutation (field indices are taken modulo the seed's field list).
+ *
+ * @example
+ * fc.sample(mutationArb(), 3) // e.g. [{ kind: 'field', field: 12, value: NaN }, ...]
+ */
 export function mutationArb(): fc.Arbitrary<Mutation> {
   const value = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...AWKWARD_VALUES) },
@@ -101,7 +111,12 @@ export function mutationArb(): fc.Arbitrary<Mutation> {
   );
 }
 
-/** A seed index and 1–6 mutations. */
+/**
+ * A seed index and 1–6 mutations.
+ *
+ * @example
+ * fc.sample(headerCaseArb(), 1)[0].mutations.length // 1..6
+ */
 export function headerCaseArb(): fc.Arbitrary<{ seed: number; mutations: Mutation[] }> {
   return fc.record({ seed: fc.nat({ max: 3 }), mutations: fc.array(mutationArb(), { minLength: 1, maxLength: 6 }) });
 }
@@ -120,7 +135,12 @@ function writeField(b: Buffer, field: Field, value: number, le: boolean): void {
   }
 }
 
-/** Applies the mutations to a copy of the seed's first `span` bytes (default: header and data). */
+/**
+ * Applies the mutations to a copy of the seed's first `span` bytes (default: header and data).
+ *
+ * @example
+ * mutate(fuzzSeeds()[0], [{ kind: 'truncate', length: 200 }]).length // 200
+ */
 export function mutate(seed: FuzzSeed, mutations: Mutation[], span = seed.bytes.length): Buffer {
   let b = Buffer.from(seed.bytes.subarray(0, span));
   const le = seed.name !== 'nifti1-be';
@@ -143,7 +163,12 @@ export type Violation = string | undefined;
 
 const CODES = new Set<string>(INPUT_ERROR_CODES);
 
-/** The error must be ours: typed, a known code, one short line, no stack, no path. */
+/**
+ * The error must be ours: typed, a known code, one short line (so no stack trace).
+ *
+ * @example
+ * checkRefusal(new TypeError('x')) // 'threw a TypeError: TypeError: x'
+ */
 export function checkRefusal(error: unknown): Violation {
   if (!(error instanceof PipelineInputError)) return `threw a ${error instanceof Error ? error.constructor.name : typeof error}: ${String(error)}`;
   if (!CODES.has(error.code)) return `unknown code ${error.code}`;
@@ -180,7 +205,12 @@ export function judgeHeader(bytes: Buffer, expect: ExpectedImage, seen: (outcome
   return undefined;
 }
 
-/** Property for target 1 over {@link fuzzSeeds}. `onCase` sees each case's wall time (hang guard). */
+/**
+ * Property for target 1 over {@link fuzzSeeds}. `onCase` sees each case's wall time (hang guard) and outcome.
+ *
+ * @example
+ * fc.assert(headerProperty(), { numRuns: 3000, seed: 20261204 });
+ */
 export function headerProperty(onCase: (ms: number, outcome: string) => void = () => undefined) {
   const seeds = fuzzSeeds();
   return fc.property(headerCaseArb(), ({ seed, mutations }) => {
@@ -198,7 +228,12 @@ export function headerProperty(onCase: (ms: number, outcome: string) => void = (
 /** How a whole file is packaged for target 2. */
 export type Packaging = { kind: 'raw' } | { kind: 'gzip' } | { kind: 'gzip-flip'; offset: number; value: number } | { kind: 'gzip-cut'; keep: number } | { kind: 'gzip-append'; bytes: Uint8Array; zeros: number };
 
-/** A file case: seed, header mutations, a change of the data length, and the packaging. */
+/**
+ * A file case: seed, header mutations, a change of the data length, and the packaging.
+ *
+ * @example
+ * const [c] = fc.sample(fileCaseArb(), 1); packageFile(fuzzSeeds()[c.seed], c.mutations, c.data, c.packaging);
+ */
 export function fileCaseArb(): fc.Arbitrary<{ seed: number; mutations: Mutation[]; data: number; packaging: Packaging }> {
   return fc.record({
     seed: fc.nat({ max: 3 }),
@@ -215,7 +250,12 @@ export function fileCaseArb(): fc.Arbitrary<{ seed: number; mutations: Mutation[
   });
 }
 
-/** Builds the file bytes and its extension for a file case. */
+/**
+ * Builds the file bytes and its extension for a file case.
+ *
+ * @example
+ * packageFile(fuzzSeeds()[0], [], 0, { kind: 'gzip-cut', keep: 0.5 }).ext // '.nii.gz'
+ */
 export function packageFile(seed: FuzzSeed, mutations: Mutation[], data: number, packaging: Packaging): { bytes: Buffer; ext: '.nii' | '.nii.gz' } {
   let raw = mutate(seed, mutations);
   if (data < 0) raw = raw.subarray(0, Math.max(0, raw.length + data));
@@ -242,6 +282,9 @@ export interface FileOutcome { violation: Violation; accepted: boolean; outcome:
  * itk-wasm decodes what the scan accepted), removes it. A violation when it throws anything but a typed
  * refusal, accepts more than the cap or a file shorter than its header, returns non-finite voxels, or
  * does not settle within {@link FILE_CASE_TIMEOUT_MS}.
+ *
+ * @example
+ * const r = await judgeFile(tmpDir, 1, fuzzSeeds()[0], gzipSync(baseNifti1()), '.nii.gz'); // r.accepted === true
  */
 export async function judgeFile(dir: string, id: number, seed: FuzzSeed, bytes: Buffer, ext: string, decode = false): Promise<FileOutcome> {
   const file = join(dir, `case-${id}${ext}`);
@@ -273,7 +316,12 @@ export async function judgeFile(dir: string, id: number, seed: FuzzSeed, bytes: 
   }
 }
 
-/** Property for target 2 (async). Files go to `dir` and are removed after each case. */
+/**
+ * Property for target 2 (async; `decode` reads with itk-wasm too). Files go to `dir` and are removed after each case.
+ *
+ * @example
+ * await fc.assert(fileProperty(tmpDir), { numRuns: 300, seed: 20261205 });
+ */
 export function fileProperty(dir: string, onCase: (r: FileOutcome) => void = () => undefined, decode = false) {
   const seeds = fuzzSeeds();
   let id = 0;
