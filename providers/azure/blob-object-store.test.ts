@@ -2,6 +2,7 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectStoreContract } from '../../test/contracts/object-store.contract.js';
 import { startAzurite, type RunningAzurite } from '../../test/azure/azurite.js';
+import { ObjectNotFoundError } from '../../shared/ports/object-store.js';
 import { BlobObjectStore } from './blob-object-store.js';
 
 let azurite: RunningAzurite;
@@ -25,6 +26,39 @@ async function makeStore(): Promise<BlobObjectStore> {
 objectStoreContract('Azure Blob (Azurite)', makeStore, { enforcesConditionalCreate: true, canFetchPresigned: true });
 
 describe('BlobObjectStore specifics', () => {
+  it('copy falls back to get + put when Storage will not verify the copy source for this credential', async () => {
+    // Prepare: a pipeline that answers 403 CannotVerifyCopySource to every Copy Blob (what a token without
+    // rights on the source would get), and passes everything else to Azurite.
+    const { newPipeline, StorageSharedKeyCredential: Key, BlobServiceClient: Service } = await import('@azure/storage-blob');
+    const credential = new Key(azurite.accountName, azurite.accountKey);
+    const pipeline = newPipeline(credential);
+    let refused = 0;
+    pipeline.factories.unshift({
+      create: (next) => ({
+        sendRequest: async (request) => {
+          if (!request.headers.get('x-ms-copy-source')) return next.sendRequest(request);
+          refused++;
+          const body = '<?xml version="1.0" encoding="utf-8"?><Error><Code>CannotVerifyCopySource</Code><Message>denied</Message></Error>';
+          const headers = request.headers.clone();
+          headers.set('x-ms-error-code', 'CannotVerifyCopySource');
+          headers.set('content-type', 'application/xml');
+          return { status: 403, headers, request, bodyAsText: body };
+        },
+      }),
+    });
+    const container = `copy-fallback-${process.pid}`;
+    await new Service(azurite.blobEndpoint, credential).getContainerClient(container).create();
+    const store = new BlobObjectStore({ service: new Service(azurite.blobEndpoint, pipeline), container, sharedKeyCredential: credential });
+    await store.put('staging/P1/2024-01-01/abc-1/qc/index.html', '<p>qc</p>', { contentType: 'text/html; charset=utf-8' });
+    // Act
+    const head = await store.copy('staging/P1/2024-01-01/abc-1/qc/index.html', 'preprocessed/P1/2024-01-01/qc/index.html');
+    // Assess
+    expect(refused).toBe(1);
+    expect(new TextDecoder().decode(await store.get('preprocessed/P1/2024-01-01/qc/index.html'))).toBe('<p>qc</p>');
+    expect(head.contentType).toBe('text/html; charset=utf-8');
+    await expect(store.copy('staging/P1/2024-01-01/abc-1/missing.json', 'preprocessed/P1/2024-01-01/missing.json')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
   it('a SAS URL cannot limit size: an oversize PUT is stored, and the upload trigger refuses to process it', async () => {
     // Prepare
     const store = await makeStore();

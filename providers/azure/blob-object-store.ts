@@ -117,8 +117,12 @@ export class BlobObjectStore implements ObjectStore {
       const result = await poller.pollUntilDone();
       if (result.copyStatus && result.copyStatus !== 'success') throw new Error(`blob copy ended ${result.copyStatus}`);
     } catch (error) {
-      if (isStatus(error, 404)) throw new ObjectNotFoundError(sourceKey);
-      throw error;
+      if (!isStatus(error, 404) && !isStatus(error, 401) && !isStatus(error, 403)) throw error;
+      // 404 is also what Storage answers when it cannot verify the copy source: tell a missing source from a source
+      // the service would not read for this credential, and copy the latter through this client (get + put).
+      const head = await this.head(sourceKey);
+      if (!head) throw new ObjectNotFoundError(sourceKey);
+      return this.put(destinationKey, await this.get(sourceKey), head.contentType ? { contentType: head.contentType } : {});
     }
     const head = await this.head(destinationKey);
     if (!head) throw new ObjectNotFoundError(destinationKey);
