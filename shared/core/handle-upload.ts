@@ -8,7 +8,7 @@ import { redactId, redactKey } from '../util/redact.js';
 import { claimJobMarker } from './claim-job-marker.js';
 import { sessionFingerprint } from './fingerprint.js';
 import { jobName } from './job-contract.js';
-import { oversizeReason } from './upload-limits.js';
+import { maxUploadBytesFromEnv, oversizeReason } from './upload-limits.js';
 
 /** What the core handler needs from the outside world. Adapters build this once per cold start. */
 export interface UploadPorts {
@@ -21,7 +21,7 @@ export interface UploadPorts {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  /** Raw objects larger than this are refused (logged, never processed); default 2 GiB (`DEFAULT_MAX_UPLOAD_BYTES`). */
+  /** Raw objects larger than this are refused (logged, never processed); default `ADNI_MAX_UPLOAD_BYTES`, else 2 GiB. */
   maxUploadBytes?: number;
 }
 
@@ -88,7 +88,8 @@ export async function handleUpload(event: UploadEvent, ports: UploadPorts, optio
     return { outcome: 'waiting', session, missing };
   }
   // Size is enforced here on every cloud: Blob SAS URLs cannot limit it, and S3 URLs only pin a declared size.
-  const oversize = oversizeReason('mri', mri.size, ports.maxUploadBytes) ?? oversizeReason('pet', pet.size, ports.maxUploadBytes);
+  const limit = ports.maxUploadBytes ?? maxUploadBytesFromEnv();
+  const oversize = oversizeReason('mri', mri.size, limit) ?? oversizeReason('pet', pet.size, limit);
   if (oversize) {
     metrics.count('UploadsTooLarge');
     return ignore(ports, oversize, event.data.key);

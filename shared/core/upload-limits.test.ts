@@ -7,7 +7,7 @@ import { makeUploadEvent } from '../domain/upload-event.js';
 import { systemClock } from '../ports/observability.js';
 import { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } from '../../test/support/recorders.js';
 import { handleUpload, type UploadPorts } from './handle-upload.js';
-import { DEFAULT_MAX_UPLOAD_BYTES, oversizeReason } from './upload-limits.js';
+import { DEFAULT_MAX_UPLOAD_BYTES, maxUploadBytesFromEnv, oversizeReason } from './upload-limits.js';
 
 let root: string;
 let ports: UploadPorts & { jobs: RecordingJobSubmitter; logger: MemoryLogger; metrics: MemoryMetrics; store: FsObjectStore };
@@ -44,6 +44,12 @@ describe('the upload trigger refuses objects over the size limit (the only size 
   it('objects exactly at the limit are processed', async () => {
     const outcome = await handleUpload(await session(100, 100), ports);
     expect(outcome.outcome).toBe('submitted');
+  });
+
+  it('ADNI_MAX_UPLOAD_BYTES sets the limit (the local store server reads it too); a bad value is named', () => {
+    expect(maxUploadBytesFromEnv({})).toBe(DEFAULT_MAX_UPLOAD_BYTES);
+    expect(maxUploadBytesFromEnv({ ADNI_MAX_UPLOAD_BYTES: '1048576' })).toBe(1048576);
+    for (const bad of ['0', '-1', '1.5', 'lots', '1e400']) expect(() => maxUploadBytesFromEnv({ ADNI_MAX_UPLOAD_BYTES: bad })).toThrow(/^ADNI_MAX_UPLOAD_BYTES must be a positive whole number of bytes/);
   });
 
   it('the default limit is 2 GiB', () => {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PatientIdSchema, SessionDateSchema, rawKey } from '../../domain/session-key.js';
-import { DEFAULT_MAX_UPLOAD_BYTES } from '../../core/upload-limits.js';
+import { maxUploadBytesFromEnv } from '../../core/upload-limits.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { apiError, validationError } from '../errors.js';
 
@@ -23,7 +23,7 @@ export interface UploadRouteDeps {
   store: ObjectStore;
   /** Lifetime of upload URLs in seconds. */
   expiresInSeconds?: number;
-  /** Largest file accepted (default 2 GiB, `DEFAULT_MAX_UPLOAD_BYTES`, the upload trigger's limit too). */
+  /** Largest file accepted (default `ADNI_MAX_UPLOAD_BYTES`, else 2 GiB: the upload trigger's limit too). */
   maxUploadBytes?: number;
 }
 
@@ -40,7 +40,7 @@ export interface UploadRouteDeps {
  * app.route('/', uploadRoutes({ store }));
  */
 export function uploadRoutes(deps: UploadRouteDeps) {
-  const maxBytes = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const maxBytes = deps.maxUploadBytes ?? maxUploadBytesFromEnv();
   return new Hono().post('/uploads', async (c) => {
     const body = await c.req.json().catch(() => undefined);
     if (body === undefined) return apiError(c, 400, 'invalid_json', 'request body must be JSON');
