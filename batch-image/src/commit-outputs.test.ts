@@ -8,7 +8,7 @@ import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { MemoryLogger, RecordingStatusSink } from '../../test/support/recorders.js';
 import { tinyNiftiGz } from '../../test/local/nifti-fixture.js';
-import { DONE_FILE, StagingIncompleteError, commitLockKey, commitOrder, commitStagedOutputs, newAttemptId, stagingPrefix, withCommitLock } from './commit-outputs.js';
+import { DONE_FILE, StagingIncompleteError, commitLockKey, commitOrder, commitStagedOutputs, deleteStaleStaging, newAttemptId, stagingPrefix, withCommitLock } from './commit-outputs.js';
 import { runPreprocessing } from './pipeline-step.js';
 import { runJob } from './run-job.js';
 
@@ -298,4 +298,38 @@ describe('withCommitLock: one commit per session at a time', () => {
     await expect(withCommitLock(fs, LOCK, { fingerprint: request.fingerprint, attemptId: 'me' }, async () => 'never', { pollMs: 10, signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(JSON.parse(new TextDecoder().decode(await fs.get(LOCK)))).toMatchObject({ attemptId: 'other' });
   });
+});
+
+describe('deleteStaleStaging (stores without a lifecycle rule)', () => {
+  it('deletes staging objects older than the threshold and nothing else', async () => {
+    // Prepare: a dead attempt's files and a live one's, plus final outputs, all written now.
+    const fs = new FsObjectStore({ root: await mkdtemp(path.join(tmpdir(), 'adni-stale-')) });
+    await fs.put('staging/P5/2024-04-04/0123456789abcdef-dead/mri_brain.nii.gz', 'x');
+    await fs.put('staging/P5/2024-04-04/0123456789abcdef-dead/qc/index.html', 'x');
+    await fs.put(`${FINAL}roi_features.json`, '{}');
+    const later = Date.now() + 2 * 3600_000;
+    // Act: two hours later, with a 3-hour threshold (nothing old enough), then a 1-hour one.
+    const kept = await deleteStaleStaging(fs, { olderThanMs: 3 * 3600_000, now: later });
+    const deleted = await deleteStaleStaging(fs, { olderThanMs: 3600_000, now: later });
+    // Assess
+    expect(kept).toBe(0);
+    expect(deleted).toBe(2);
+    expect(await fs.list('staging/')).toEqual([]);
+    expect(await fs.head(`${FINAL}roi_features.json`)).toBeDefined();
+  });
+});
+
+it('a job given deleteStagingOlderThanMs sweeps old staging areas after its own commit (the local store has no lifecycle)', async () => {
+  // Prepare: a killed attempt's staging file, backdated two days.
+  const { fs, run, keys } = await setup();
+  await fs.put('staging/P6/2024-01-01/ffffffffffffffff-dead/mri_brain.nii.gz', 'x');
+  const { utimes } = await import('node:fs/promises');
+  const old = new Date(Date.now() - 2 * 24 * 3600_000);
+  await utimes(fs.pathOf('staging/P6/2024-01-01/ffffffffffffffff-dead/mri_brain.nii.gz'), old, old);
+  // Act
+  const outcome = await run(fs, { attemptId: 'sweeper', deleteStagingOlderThanMs: 24 * 3600_000 }).result;
+  // Assess
+  expect(outcome.ok).toBe(true);
+  expect(await fs.list('staging/')).toEqual([]);
+  expect(await keys(FINAL)).toEqual(VALIDATE_ONLY_FILES);
 });

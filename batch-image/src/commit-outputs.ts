@@ -225,3 +225,24 @@ async function readLock(store: ObjectStore, key: string): Promise<{ fingerprint?
     throw error;
   }
 }
+
+/**
+ * Deletes staging objects older than `olderThanMs` (default 7 days, as the cloud lifecycle rules): what killed
+ * attempts left behind. For stores without a lifecycle rule (the local folder store); safe to run while jobs run,
+ * since a live attempt's files and lock are younger than any sensible threshold (a job is limited to 30 minutes).
+ * Returns how many objects it deleted.
+ *
+ * @example
+ * await deleteStaleStaging(store, { olderThanMs: 24 * 3600_000 });
+ */
+export async function deleteStaleStaging(store: ObjectStore, options: { olderThanMs?: number; now?: number } = {}): Promise<number> {
+  const cutoff = (options.now ?? Date.now()) - (options.olderThanMs ?? 7 * 24 * 3600_000);
+  let deleted = 0;
+  for (const head of await store.list(STAGING_ROOT)) {
+    // An object without a modification time is left alone: its age is unknown.
+    if (!head.lastModified || head.lastModified.getTime() >= cutoff) continue;
+    await store.delete(head.key);
+    deleted++;
+  }
+  return deleted;
+}

@@ -53,7 +53,9 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
   const deadline = limitSeconds > 0 ? setTimeout(stop, limitSeconds * 1000) : undefined;
   deadline?.unref();
   try {
-    const result = await runJob({ request, ...setup, logger, jobId: env.ADNI_JOB_ID, signal: controller.signal });
+    // The local folder store has no lifecycle rule: each local job sweeps staging areas of killed attempts (> 1 day).
+    const deleteStagingOlderThanMs = env.ADNI_STORE === 'local' ? 24 * 3600_000 : undefined;
+    const result = await runJob({ request, ...setup, logger, jobId: env.ADNI_JOB_ID, signal: controller.signal, deleteStagingOlderThanMs });
     if (!result.ok) console.error(`adni-batch: job failed: ${result.reason}`);
     return result.ok ? 0 : EXIT_FAILED;
   } catch (error) {

@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/ports/observability.js';
 import type { StatusSink } from '../../shared/ports/status-sink.js';
 import { redactId, redactKey } from '../../shared/util/redact.js';
 import { MAX_INPUT_BYTES } from './nifti-check.js';
-import { commitLockKey, commitStagedOutputs, deletePrefix, newAttemptId, stagingPrefix, withCommitLock } from './commit-outputs.js';
+import { commitLockKey, commitStagedOutputs, deletePrefix, deleteStaleStaging, newAttemptId, stagingPrefix, withCommitLock } from './commit-outputs.js';
 import { runPreprocessing as defaultPreprocessing, type PreprocessingInput, type PreprocessingResult } from './pipeline-step.js';
 
 export interface RunJobOptions {
@@ -30,6 +30,11 @@ export interface RunJobOptions {
   attemptId?: string;
   /** Called after every output is staged and before the commit (tests stop the job there). */
   beforeCommit?: (staging: string) => Promise<void> | void;
+  /**
+   * After its own commit, delete staging objects older than this (what killed attempts left): for stores without a
+   * lifecycle rule (the local folder store). Best effort; off when unset.
+   */
+  deleteStagingOlderThanMs?: number;
 }
 
 export type RunJobResult = { ok: true; outputs: Record<string, string> } | { ok: false; reason: string };
@@ -98,6 +103,10 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     );
     if (!commit.stagingCleaned) logger.warn('staged outputs not all deleted; the staging lifecycle rule will expire them', context);
     if (commit.removed.length > 0) logger.info('removed outputs of an earlier version', { ...context, removed: commit.removed.length });
+    if (options.deleteStagingOlderThanMs !== undefined) {
+      const stale = await deleteStaleStaging(options.outputStore, { olderThanMs: options.deleteStagingOlderThanMs }).catch(() => 0);
+      if (stale > 0) logger.info('deleted stale staged outputs of killed attempts', { ...context, objects: stale });
+    }
     const outputs = Object.fromEntries(Object.entries(result.outputs).map(([name, file]) => [name, commit.keys[outputKeySuffix(outDir, file)]]));
     outcome = { ok: true, outputs };
   } catch (error) {
