@@ -30,6 +30,7 @@ export const UploadResponseSchema = z.object({
       method: z.string().optional(),
       headers: z.record(z.string(), z.string()).optional().describe('headers the PUT must send'),
       expiresAt: z.string().optional(),
+      max_bytes: z.number().int().optional().describe('largest file accepted (ADNI_MAX_UPLOAD_BYTES); bigger uploads are never processed'),
     }).loose(),
   ),
 });
@@ -98,7 +99,11 @@ export const OPERATIONS: Operation[] = [
     path: '/uploads',
     summary: 'Presigned PUT URLs for one session (MRI and/or PET); the upload then starts preprocessing',
     request: UploadRequestSchema,
-    responses: { 201: { description: 'where to PUT each file', schema: UploadResponseSchema }, ...errors },
+    responses: {
+      201: { description: 'where to PUT each file', schema: UploadResponseSchema },
+      ...errors,
+      413: { description: 'a declared size (sizes.mri / sizes.pet) is over the upload limit', schema: ApiErrorSchema },
+    },
   },
   {
     method: 'post',

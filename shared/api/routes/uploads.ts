@@ -16,7 +16,11 @@ export const UploadRequestSchema = z.object({
    * Size in bytes of each file the client will send. Optional; when given it must be within the upload limit and
    * is signed into the URL where the store can (S3: exactly that many bytes; GCS: a range up to it).
    */
-  sizes: z.object({ mri: ByteSize.optional(), pet: ByteSize.optional() }).strict().optional(),
+  sizes: z
+    .object({ mri: ByteSize.optional(), pet: ByteSize.optional() })
+    .strict()
+    .optional()
+    .describe('size in bytes of each file to be sent; signed into the URL where storage can (S3 exact length, GCS range)'),
 });
 
 export interface UploadRouteDeps {
