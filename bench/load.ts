@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   const jsonOut = values.json ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'load.json');
   const { default: autocannon } = await import('autocannon');
 
+  const loadAvgAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'adni-bench-load-'));
   const logFile = path.join(dataDir, 'server.log');
   const log = openSync(logFile, 'w');
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
     }
     const rssAfter = rssMiB(child.pid!);
     const result = {
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAvgAtStart, loadAvgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100) },
       setup: {
         stack: 'local stack in a child process: API + embedded FHIR (PGlite) + model; API key required, audit log on, rate limit set out of reach (1e6)',
         client: `autocannon ${connections} connections, ${duration} s per route, loopback, same machine`,
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
       serverRssMiB: { beforeLoad: rssBefore, afterLoad: rssAfter },
     };
     const rows = results.map((r) => `| ${r.route} | ${r.requests} | ${r.reqPerSec} | ${r.latencyMs.p50} | ${r.latencyMs.p97_5} | ${r.latencyMs.p99} | ${r.errors + r.timeouts} | ${r.non2xx} |`);
-    console.log(`Load on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}, load average at end ${result.machine.loadAvgAtEnd.join(' / ')}; ${result.setup.client}`);
+    console.log(`Load on ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}, load average ${loadAvgAtStart.join(' / ')} at start, ${result.machine.loadAvgAtEnd.join(' / ')} at end; ${result.setup.client}`);
     console.log(`server RSS ${rssBefore} MiB before, ${rssAfter} MiB after; ${result.setup.unauthorizedCheck}\n`);
     console.log(['| route | requests | req/s | p50 ms | p97.5 ms | p99 ms | errors | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|---:|', ...rows].join('\n'));
     await mkdir(path.dirname(jsonOut), { recursive: true });
