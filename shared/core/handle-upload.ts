@@ -1,7 +1,7 @@
 import { UploadEventSchema, type UploadEvent } from '../domain/upload-event.js';
 import { parseRawKey, preprocessedPrefix, rawKey, type SessionRef } from '../domain/session-key.js';
 import type { ObjectHead, ObjectStore } from '../ports/object-store.js';
-import type { JobSubmitter, PreprocessJobRequest } from '../ports/job-submitter.js';
+import type { JobSubmitter, PreprocessJobRequest, SubmittedJob } from '../ports/job-submitter.js';
 import type { StatusSink } from '../ports/status-sink.js';
 import type { Clock, Logger, Metrics } from '../ports/observability.js';
 import { redactId, redactKey } from '../util/redact.js';
@@ -64,6 +64,44 @@ export interface HandleUploadOptions {
  * if (outcome.outcome === 'submitted') console.log(outcome.jobId);
  */
 export async function handleUpload(event: UploadEvent, ports: UploadPorts, options: HandleUploadOptions = {}): Promise<UploadOutcome> {
+  const claimed = await claimUploadJob(event, ports, options);
+  if (claimed.outcome !== 'claimed') return claimed;
+  let submitted;
+  try {
+    submitted = await ports.jobs.submit(claimed.job.request);
+  } catch (error) {
+    // Release the claim so the platform's retry of this event can submit the job.
+    await releaseUploadJob(claimed.job, ports, error, 'job submission failed; the event will be retried');
+    throw error;
+  }
+  return recordSubmittedJob(claimed.job, submitted, ports);
+}
+
+/** A session version whose job marker this call created: the job it may now submit, and how to undo the claim. */
+export interface ClaimedUploadJob {
+  session: SessionRef;
+  fingerprint: string;
+  markerKey: string;
+  marker: JobMarker;
+  /** Exactly what {@link handleUpload} submits. */
+  request: PreprocessJobRequest;
+  /** PHI-free log fields (event id, patient pseudonym, modality). */
+  logContext: Record<string, string>;
+}
+
+/** What {@link claimUploadJob} found: a claimed job to submit, or why there is none (the upload outcomes). */
+export type ClaimUploadJobResult = Exclude<UploadOutcome, { outcome: 'submitted' }> | { outcome: 'claimed'; job: ClaimedUploadJob };
+
+/**
+ * Step 1 of {@link handleUpload}: validates the event, heads both inputs, checks sizes and claims the job marker.
+ * Callers that submit jobs their own way (backfill's array jobs) use it with {@link releaseUploadJob} and
+ * {@link recordSubmittedJob}, so claims, markers and statuses stay the upload path's.
+ *
+ * @example
+ * const claimed = await claimUploadJob(event, ports, { reprocess: true });
+ * if (claimed.outcome === 'claimed') await recordSubmittedJob(claimed.job, await ports.jobs.submit(claimed.job.request), ports);
+ */
+export async function claimUploadJob(event: UploadEvent, ports: UploadPorts, options: HandleUploadOptions = {}): Promise<ClaimUploadJobResult> {
   const { logger, metrics } = ports;
   const valid = UploadEventSchema.safeParse(event);
   if (!valid.success) {
@@ -126,28 +164,47 @@ export async function handleUpload(event: UploadEvent, ports: UploadPorts, optio
     outputBucket: ports.outputBucket ?? ports.store.bucket,
     outputPrefix: preprocessedPrefix(session),
   };
+  return { outcome: 'claimed', job: { session, fingerprint, markerKey, marker, request, logContext } };
+}
 
-  let submitted;
-  try {
-    submitted = await ports.jobs.submit(request);
-  } catch (error) {
-    // Release the claim so the platform's retry of this event can submit the job.
-    await ports.store.delete(markerKey).catch((cleanupError: unknown) => {
-      logger.error('could not release job marker after a failed submission', {
-        ...logContext,
-        fingerprint,
-        error: describe(cleanupError),
-      });
+/**
+ * After a failed submission: removes the claimed marker (so a retry can claim it again), counts and logs the
+ * failure with `message`. Never throws (a marker that cannot be removed is logged).
+ *
+ * @example
+ * await releaseUploadJob(job, ports, error, 'array submission failed; the session can be backfilled again');
+ */
+export async function releaseUploadJob(job: ClaimedUploadJob, ports: UploadPorts, error: unknown, message: string): Promise<void> {
+  const { logger, metrics } = ports;
+  await ports.store.delete(job.markerKey).catch((cleanupError: unknown) => {
+    logger.error('could not release job marker after a failed submission', {
+      ...job.logContext,
+      fingerprint: job.fingerprint,
+      error: describe(cleanupError),
     });
-    metrics.count('JobSubmissionFailures');
-    logger.error('job submission failed; the event will be retried', { ...logContext, fingerprint, error: describe(error) });
-    throw error;
-  }
+  });
+  metrics.count('JobSubmissionFailures');
+  logger.error(message, { ...job.logContext, fingerprint: job.fingerprint, error: describe(error) });
+}
 
+/**
+ * After a successful submission: records the job id in the marker and the `requested` status, as
+ * {@link handleUpload} does. A status write that fails is logged, not thrown (the job runs and reports itself).
+ *
+ * @example
+ * const outcome = await recordSubmittedJob(job, { jobId: 'abc:0', provider: 'aws-batch' }, ports);
+ */
+export async function recordSubmittedJob(
+  job: ClaimedUploadJob,
+  submitted: SubmittedJob,
+  ports: UploadPorts,
+): Promise<Extract<UploadOutcome, { outcome: 'submitted' }>> {
+  const { logger, metrics } = ports;
+  const { logContext, fingerprint, request } = job;
   const submittedAt = ports.clock.now();
   await ports.store.put(
-    markerKey,
-    JSON.stringify({ ...marker, jobId: submitted.jobId, provider: submitted.provider, submittedAt: submittedAt.toISOString() }),
+    job.markerKey,
+    JSON.stringify({ ...job.marker, jobId: submitted.jobId, provider: submitted.provider, submittedAt: submittedAt.toISOString() }),
     { contentType: 'application/json' },
   );
   // The job is running whatever happens here, and it reports its own progress: a status write that
@@ -158,10 +215,10 @@ export async function handleUpload(event: UploadEvent, ports: UploadPorts, optio
   });
   metrics.count('JobsSubmitted');
   logger.info('preprocessing job submitted', { ...logContext, fingerprint, jobId: submitted.jobId });
-  return { outcome: 'submitted', session, fingerprint, jobId: submitted.jobId };
+  return { outcome: 'submitted', session: job.session, fingerprint, jobId: submitted.jobId };
 }
 
-function ignore(ports: UploadPorts, reason: string, key?: string): UploadOutcome {
+function ignore(ports: UploadPorts, reason: string, key?: string): Extract<UploadOutcome, { outcome: 'ignored' }> {
   ports.logger.warn('upload event ignored', { reason, key: key === undefined ? undefined : redactKey(key) });
   ports.metrics.count('EventsIgnored');
   return { outcome: 'ignored', reason };
