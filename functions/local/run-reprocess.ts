@@ -10,7 +10,9 @@ export interface CommandOutput {
 interface SessionLine {
   patient_id?: string;
   session_date: string;
-  outcome?: 'submitted' | 'waiting';
+  outcome?: 'submitted' | 'waiting' | 'failed';
+  /** Backfill: why a `failed` session was not submitted. */
+  reason?: string;
   fingerprint?: string;
   job_id?: string;
   missing?: string;
@@ -67,6 +69,7 @@ export async function runBackfill(options: BackfillOptions, output: CommandOutpu
 }
 
 function describe(patient: string, s: SessionLine): string {
+  if (s.outcome === 'failed') return `${patient} ${s.session_date}: not submitted, ${s.reason ?? 'submission failed'}`;
   return s.outcome === 'submitted'
     ? `${patient} ${s.session_date}: submitted job ${s.job_id} (fingerprint ${s.fingerprint})`
     : `${patient} ${s.session_date}: not submitted, ${s.missing ?? 'a'} file missing`;

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { UploadPorts } from '../../core/handle-upload.js';
 import { findBackfillSessions } from '../../core/find-backfill-sessions.js';
-import { reprocessSessions } from '../../core/reprocess-sessions.js';
+import { backfillSessions, type BackfillSessionResult } from '../../core/backfill-sessions.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import { apiError, validationError } from '../errors.js';
 import { toJson } from './reprocess.js';
@@ -20,7 +20,8 @@ export interface BackfillRouteDeps {
 
 /**
  * `POST /backfill` (scope `upload`): every raw session with both files but no `roi_features.json` is
- * reprocessed (one new job each, like `POST /reprocess`); `{"dry_run": true}` only lists them.
+ * reprocessed (one new job each, like `POST /reprocess`; on AWS Batch as array jobs, see `backfillSessions`);
+ * `{"dry_run": true}` only lists them. A session whose submission failed is listed `failed` with its reason.
  *
  * @example
  * curl -X POST $API/backfill -H 'content-type: application/json' -d '{"dry_run":true}'
@@ -35,11 +36,16 @@ export function backfillRoutes(deps: BackfillRouteDeps) {
     if (parsed.data.dry_run) {
       return c.json({ dry_run: true, sessions: sessions.map((s) => ({ patient_id: s.patientId, session_date: s.sessionDate })) });
     }
-    const submitted = [];
-    for (const session of sessions) {
-      const [result] = await reprocessSessions({ ports: deps.ports, patientId: session.patientId, sessionDate: session.sessionDate, source: 'adni:backfill' });
-      submitted.push({ patient_id: session.patientId, ...toJson(result) });
-    }
-    return c.json({ dry_run: false, sessions: submitted }, submitted.length ? 202 : 200);
+    // AWS Batch: one array job per 10 000 sessions; elsewhere one job per session (see backfillSessions).
+    const results = await backfillSessions({ ports: deps.ports, sessions, source: 'adni:backfill' });
+    const submitted = results.map(backfillJson);
+    return c.json({ dry_run: false, sessions: submitted }, submitted.some((s) => s.outcome === 'submitted') ? 202 : 200);
   });
+}
+
+/** One backfill result as the API spells it: the reprocess shape, or `failed` with the reason. */
+function backfillJson(result: BackfillSessionResult) {
+  const o = result.outcome;
+  if (o.outcome === 'failed') return { patient_id: result.patientId, session_date: result.sessionDate, outcome: o.outcome, reason: o.reason };
+  return { patient_id: result.patientId, ...toJson({ sessionDate: result.sessionDate, outcome: o }) };
 }

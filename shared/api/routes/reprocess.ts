@@ -21,7 +21,14 @@ const SessionResultSchema = z.object({
 export const ReprocessResponseSchema = z.object({ patient_id: z.string(), sessions: z.array(SessionResultSchema) });
 export const BackfillResponseSchema = z.object({
   dry_run: z.boolean(),
-  sessions: z.array(SessionResultSchema.partial({ outcome: true }).extend({ patient_id: z.string() })),
+  sessions: z.array(
+    SessionResultSchema.partial({ outcome: true }).extend({
+      patient_id: z.string(),
+      // Backfill only: a session whose (array) job submission failed; its marker was released, so it can be retried.
+      outcome: z.enum(['submitted', 'waiting', 'failed']).optional().describe('submitted: a new job; waiting: a raw file is missing; failed: not submitted (reason)'),
+      reason: z.string().optional().describe('why a session was not submitted (outcome failed)'),
+    }),
+  ),
 });
 
 export interface ReprocessRouteDeps {
