@@ -75,6 +75,44 @@ describe('BatchJobSubmitter', () => {
     await expect(jobs.submit(request)).rejects.toMatchObject({ name: 'ServerException' });
   });
 
+  it('submitArray sends ONE signed SubmitJob with arrayProperties.size, the manifest as the only override, and returns child ids', async () => {
+    // Prepare
+    const jobs = new BatchJobSubmitter({ jobQueue: 'adni-preprocess-dev', jobDefinition: 'adni-preprocess-dev:3', attempts: 2, client: batch.client });
+    const manifest = { bucket: 'adni-raw', key: 'jobs/arrays/20240301T101500Z-1a2b3c4d.json' };
+    // Act
+    const children = await jobs.submitArray([request, request, request], manifest);
+    // Assess
+    expect(batch.requests).toHaveLength(1);
+    const [sent] = batch.requests;
+    expect(sent.path).toBe('/v1/submitjob');
+    expect(sent.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/batch\/aws4_request/);
+    expect(sent.body).toEqual({
+      jobName: 'adni-array-20240301T101500Z-1a2b3c4d',
+      jobQueue: 'adni-preprocess-dev',
+      jobDefinition: 'adni-preprocess-dev:3',
+      arrayProperties: { size: 3 },
+      containerOverrides: { environment: [{ name: 'ADNI_JOB_MANIFEST', value: 'adni-raw/jobs/arrays/20240301T101500Z-1a2b3c4d.json' }] },
+      retryStrategy: { attempts: 2 },
+      tags: { 'adni:array': '20240301T101500Z-1a2b3c4d' },
+      propagateTags: true,
+    });
+    const arrayJobId = children[0].jobId.split(':')[0];
+    expect(arrayJobId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(children).toEqual([0, 1, 2].map((i) => ({ jobId: `${arrayJobId}:${i}`, provider: 'aws-batch' })));
+  });
+
+  it.each([1, 10_001])('submitArray refuses %i children before calling Batch (Batch arrays are 2..10 000)', async (n) => {
+    const jobs = new BatchJobSubmitter({ jobQueue: 'q', jobDefinition: 'd', client: batch.client });
+    await expect(jobs.submitArray(Array(n).fill(request), { bucket: 'b', key: 'jobs/arrays/x.json' })).rejects.toThrow('2 to 10000 children');
+    expect(batch.requests).toEqual([]);
+  });
+
+  it('submitArray throws when Batch fails', async () => {
+    const jobs = new BatchJobSubmitter({ jobQueue: 'q', jobDefinition: 'd', client: batch.client });
+    batch.failNext(1);
+    await expect(jobs.submitArray([request, request], { bucket: 'b', key: 'jobs/arrays/x.json' })).rejects.toMatchObject({ name: 'ServerException' });
+  });
+
   it.each([0, 11, 1.5])('refuses %s attempts', (attempts) => {
     expect(() => new BatchJobSubmitter({ jobQueue: 'q', jobDefinition: 'd', attempts, client: batch.client })).toThrow('attempts');
   });
