@@ -125,3 +125,119 @@ describe('HTTP API Lambda: reprocess and backfill submit Batch jobs', () => {
     }
   });
 });
+
+describe('HTTP API Lambda: POST /backfill submits AWS Batch array jobs', () => {
+  const SESSIONS = [
+    ['002_S_0295', '2011-06-02'],
+    ['002_S_0295', '2012-06-04'],
+    ['011_S_0002', '2011-06-02'],
+  ] as const;
+
+  /** Raw sessions on s3rver (conditional create enforced in-process: s3rver ignores If-None-Match), Batch = the loopback recorder. */
+  async function setup(sessions: readonly (readonly [string, string])[]) {
+    const batch = await startLoopbackBatch();
+    const store = enforceConditionalCreate(await s3.newStore());
+    const outputs = await s3.newStore();
+    for (const [p, s] of sessions) for (const m of ['mri', 'pet']) await store.put(`raw/${p}/${s}/${m}.nii.gz`, `${m}-${p}-${s}`);
+    const logger = new MemoryLogger();
+    const status = new RecordingStatusSink();
+    const jobs = {
+      store,
+      outputBucket: outputs.bucket,
+      jobs: new BatchJobSubmitter({ jobQueue: 'adni-queue', jobDefinition: 'adni-preprocess:1', client: batch.client }),
+      status,
+      clock: systemClock,
+      logger,
+      metrics: new MemoryMetrics(),
+    };
+    const handler = createHttpApiHandler(() => ({ store, outputs, logger, jobs }));
+    const backfill = async () => {
+      const event = structuredClone(fixture());
+      Object.assign(event, { rawPath: '/backfill', routeKey: 'POST /backfill', body: JSON.stringify({}) });
+      Object.assign(event.requestContext.http, { method: 'POST', path: '/backfill' });
+      const response = await handler(event);
+      return { status: response.statusCode, body: JSON.parse(response.body) };
+    };
+    const json = async (key: string) => JSON.parse(new TextDecoder().decode(await store.get(key)));
+    const markerKeys = async () => (await store.list('jobs/')).map((h) => h.key).filter((k) => !k.startsWith('jobs/arrays/'));
+    return { batch, store, status, backfill, json, markerKeys };
+  }
+
+  it('3 sessions lacking outputs: ONE SubmitJob with arrayProperties.size 3, the manifest on S3 with 3 entries, markers record arrayId:i', async () => {
+    // Prepare
+    const { batch, store, status, backfill, json, markerKeys } = await setup(SESSIONS);
+    try {
+      // Act
+      const response = await backfill();
+      // Assess: one Batch call, an array of 3 pointing at the manifest
+      expect(response.status).toBe(202);
+      const submits = batch.requests.filter((r) => r.path === '/v1/submitjob');
+      expect(submits).toHaveLength(1);
+      const [sent] = submits;
+      expect(sent.body.arrayProperties).toEqual({ size: 3 });
+      expect(sent.body.jobQueue).toBe('adni-queue');
+      const [{ name, value }] = sent.body.containerOverrides.environment;
+      expect(name).toBe('ADNI_JOB_MANIFEST');
+      expect(value).toMatch(new RegExp(`^${store.bucket}/jobs/arrays/[0-9TZ]+-[0-9a-f]{8}\\.json$`));
+      expect(JSON.stringify(sent.body)).not.toMatch(/002_S_0295|011_S_0002/);
+      // the manifest object exists on s3rver: entry i = session i's single-job environment
+      const manifest = await json(value.slice(store.bucket.length + 1));
+      expect(manifest.jobs.map((e: Record<string, string>) => [e.ADNI_PATIENT_ID, e.ADNI_SESSION_DATE])).toEqual(SESSIONS);
+      expect(manifest.jobs.every((e: Record<string, string>) => e.ADNI_INPUT_BUCKET === store.bucket && e.ADNI_JOB_NAME.startsWith('adni-'))).toBe(true);
+      // each session's marker and requested status carry its child id arrayJobId:i
+      const arrayJobId = response.body.sessions[0].job_id.split(':')[0];
+      expect(response.body.sessions.map((s: any) => [s.patient_id, s.session_date, s.outcome, s.job_id])).toEqual(
+        SESSIONS.map(([p, d], i) => [p, d, 'submitted', `${arrayJobId}:${i}`]),
+      );
+      expect(await markerKeys()).toHaveLength(3);
+      for (const [i, [p, d]] of SESSIONS.entries()) {
+        const marker = await json(`jobs/${p}/${d}/${manifest.jobs[i].ADNI_FINGERPRINT}.json`);
+        expect(marker).toMatchObject({ jobId: `${arrayJobId}:${i}`, provider: 'aws-batch' });
+      }
+      expect(status.updates.map((u) => [u.status, u.jobId])).toEqual(SESSIONS.map((_, i) => ['requested', `${arrayJobId}:${i}`]));
+    } finally {
+      await batch.close();
+    }
+  });
+
+  it('one session lacking outputs: a plain SubmitJob with the job contract, no array, no manifest', async () => {
+    // Prepare
+    const { batch, store, backfill } = await setup(SESSIONS.slice(0, 1));
+    try {
+      // Act
+      const response = await backfill();
+      // Assess
+      expect(response.status).toBe(202);
+      const submits = batch.requests.filter((r) => r.path === '/v1/submitjob');
+      expect(submits).toHaveLength(1);
+      expect(submits[0].body.arrayProperties).toBeUndefined();
+      expect(submits[0].body.containerOverrides.environment.map((e: { name: string }) => e.name)).toContain('ADNI_PATIENT_ID');
+      expect(await store.list('jobs/arrays/')).toEqual([]);
+    } finally {
+      await batch.close();
+    }
+  });
+
+  it('a failing SubmitJob releases every marker and the manifest, reports each session failed; the next backfill submits them', async () => {
+    // Prepare
+    const { batch, store, backfill, markerKeys } = await setup(SESSIONS);
+    try {
+      batch.failNext(1);
+      // Act
+      const failed = await backfill();
+      // Assess
+      expect(failed.status).toBe(200);
+      expect(failed.body.sessions.map((s: any) => s.outcome)).toEqual(['failed', 'failed', 'failed']);
+      expect(failed.body.sessions[0].reason).toMatch(/^job submission failed: /);
+      expect(await markerKeys()).toEqual([]);
+      expect(await store.list('jobs/arrays/')).toEqual([]);
+      // Act again: Batch is back
+      const again = await backfill();
+      expect(again.status).toBe(202);
+      expect(again.body.sessions.map((s: any) => s.outcome)).toEqual(['submitted', 'submitted', 'submitted']);
+      expect(batch.requests.filter((r) => r.path === '/v1/submitjob').map((r) => r.body.arrayProperties)).toEqual([{ size: 3 }, { size: 3 }]);
+    } finally {
+      await batch.close();
+    }
+  });
+});

@@ -124,8 +124,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'Reprocess every raw session with both files but no roi_features.json (dry_run: list only)',
     request: BackfillRequestSchema,
     responses: {
-      200: { description: 'dry run, or nothing to submit', schema: BackfillResponseSchema },
-      202: { description: 'jobs submitted', schema: BackfillResponseSchema },
+      200: { description: 'dry run, nothing to submit, or no submission accepted (sessions listed failed, with the reason)', schema: BackfillResponseSchema },
+      202: { description: 'jobs submitted (AWS Batch: as array jobs); any session not submitted is listed failed', schema: BackfillResponseSchema },
       ...errors,
       501: notConfigured,
     },
