@@ -1,6 +1,7 @@
 /**
  * Entry point of the preprocessing image (AWS Batch, Azure Container Instances, Cloud Run Jobs, the
- * local worker pool). Reads the job from its environment, runs it, and exits:
+ * local worker pool). Reads the job from its environment (an AWS Batch array child: from its entry of the
+ * manifest `ADNI_JOB_MANIFEST`, see `array-entry.ts`), runs it, and exits:
  *   0 completed · 20 failed and reported as failed · 21 bad configuration (nothing to report to) ·
  *   22 could not report the final status (see `exit-codes.ts`).
  * Runs as a plain Node process too: `node --import tsx batch-image/src/main.ts` or `node batch-image/dist/main.js`.
@@ -9,6 +10,7 @@ import { jobRequestFromEnvironment } from '../../shared/core/job-contract.js';
 import { preprocessedPrefix } from '../../shared/domain/session-key.js';
 import type { PreprocessJobRequest } from '../../shared/ports/job-submitter.js';
 import { createPinoLogger } from '../../providers/local/logger.js';
+import { resolveJobEnvironment } from './array-entry.js';
 import { BATCH_EXIT } from './exit-codes.js';
 import { runJob } from './run-job.js';
 import { createStatusSink } from './status-sinks.js';
@@ -16,9 +18,12 @@ import { createObjectStore } from './stores.js';
 
 const { failedReported: EXIT_FAILED, badConfig: EXIT_BAD_CONFIG, unreported: EXIT_UNREPORTED } = BATCH_EXIT;
 
-async function main(env: NodeJS.ProcessEnv): Promise<number> {
+async function main(processEnv: NodeJS.ProcessEnv): Promise<number> {
   let request: PreprocessJobRequest;
+  let env: NodeJS.ProcessEnv;
   try {
+    // An AWS Batch array child (backfill) takes its job environment from the manifest entry of its index.
+    env = await resolveJobEnvironment(processEnv);
     request = jobRequestFromEnvironment(env);
     // The job writes only where its session's outputs belong, whatever else the environment says.
     const expected = preprocessedPrefix(request);
