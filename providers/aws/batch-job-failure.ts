@@ -21,6 +21,8 @@ export const BatchJobStateChangeSchema = z.object({
     attempts: z
       .array(z.object({ container: z.object({ exitCode: z.number().int().optional(), reason: z.string().optional() }).optional(), statusReason: z.string().optional() }))
       .default([]),
+    // A child of an array job has its index here (and an id `{arrayJobId}:{index}`); the parent has `size`.
+    arrayProperties: z.object({ index: z.number().int().nonnegative().optional(), size: z.number().int().optional() }).optional(),
   }),
 });
 export type BatchJobStateChange = z.infer<typeof BatchJobStateChangeSchema>;
@@ -62,4 +64,17 @@ export function batchJobFailure(event: BatchJobStateChange): BatchJobFailure {
     reason: attempts > 1 ? `${reason}; after ${attempts} attempts` : reason,
     environment: Object.fromEntries((d.container?.environment ?? []).map((e) => [e.name, e.value])),
   };
+}
+
+/**
+ * The array index of a child of an array job (backfill), or undefined for a single job or an array parent: from
+ * `arrayProperties.index`, else the child id's `:{index}` suffix.
+ *
+ * @example
+ * batchArrayIndex({ ...event.detail, jobId: '4c75…:2' }) // 2
+ */
+export function batchArrayIndex(detail: BatchJobStateChange['detail']): number | undefined {
+  if (detail.arrayProperties?.index !== undefined) return detail.arrayProperties.index;
+  const suffix = /:(\d+)$/.exec(detail.jobId);
+  return suffix ? Number(suffix[1]) : undefined;
 }

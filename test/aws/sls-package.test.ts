@@ -279,6 +279,23 @@ describe('IAM', () => {
     for (const action of asArray(statement.Action) as string[]) expect(action).toMatch(/^healthlake:[A-Z][A-Za-z]+$/);
   });
 
+  it('backfill array jobs: the HTTP API may write and delete manifests (jobs/*), the job and the failure handler only read jobs/arrays/*', () => {
+    // Prepare
+    const rawArn = (suffix: string) => expect.stringMatching(new RegExp(`^arn:aws:s3:::[a-z0-9.-]*-raw-[a-z0-9.-]*/${suffix}$`));
+    const api = statements(resource('HttpApiRole'));
+    // Act
+    const readers = ['PreprocessingJobRole', 'BatchJobFailedRole'].map((id) => statements(resource(id)).find((s) => s.Sid === 'ReadJobArrayManifests'));
+    // Assess: the API writes the manifest before the array SubmitJob and deletes it when the SubmitJob fails
+    expect(api.find((s) => s.Sid === 'JobMarkers')).toMatchObject({ Effect: 'Allow', Resource: rawArn('jobs/\\*') });
+    expect(asArray(api.find((s) => s.Sid === 'JobMarkers').Action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(api.find((s) => s.Action === 'batch:SubmitJob').Resource).toEqual([{ Ref: 'PreprocessingJobQueue' }, { Ref: 'PreprocessingJobDefinition' }]);
+    for (const read of readers) expect(read).toEqual({ Sid: 'ReadJobArrayManifests', Effect: 'Allow', Action: 's3:GetObject', Resource: rawArn('jobs/arrays/\\*') });
+    // The job writes nothing in the raw bucket (not its manifests, not job markers).
+    for (const s of statements(resource('PreprocessingJobRole'))) {
+      if (asArray(s.Action).some((a: string) => /Put|Delete/.test(a))) for (const r of asArray(s.Resource)) expect(r).not.toMatch(/-raw-/);
+    }
+  });
+
   it('the upload trigger may submit only to this queue and job definition', () => {
     const submit = statements(resource('UploadTriggerRole')).find((s) => s.Action === 'batch:SubmitJob');
     expect(submit.Resource).toEqual([{ Ref: 'PreprocessingJobQueue' }, { Ref: 'PreprocessingJobDefinition' }]);
