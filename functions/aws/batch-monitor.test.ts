@@ -58,3 +58,39 @@ describe('batch monitor', () => {
     ]);
   });
 });
+
+describe('batch monitor with a backfill array job on the queue', () => {
+  it('counts the array’s children (listed by arrayJobId) in place of its parent', async () => {
+    // Prepare: the queue lists one array parent (PENDING) beside one single job; the parent's children are
+    // 2 RUNNABLE and 1 RUNNING for 30 minutes.
+    const arrayJobId = 'a1b2c3d4-0000-4000-8000-000000000000';
+    const queue: Record<string, object[]> = {
+      PENDING: [{ jobId: arrayJobId, createdAt: 0, arrayProperties: { size: 3 } }],
+      RUNNING: [{ jobId: 'single', createdAt: 0, startedAt: now.getTime() - 60_000 }],
+    };
+    const children: Record<string, object[]> = {
+      RUNNABLE: [0, 1].map((i) => ({ jobId: `${arrayJobId}:${i}`, createdAt: 0, arrayProperties: { index: i } })),
+      RUNNING: [{ jobId: `${arrayJobId}:2`, createdAt: 0, startedAt: now.getTime() - 30 * 60_000, arrayProperties: { index: 2 } }],
+    };
+    const arrays = await startLoopbackBatch((body) => ({
+      jobSummaryList: ((body.arrayJobId ? children : queue)[body.jobStatus] ?? []).map((j) => ({ jobName: 'adni-x', ...j })),
+    }));
+    try {
+      const monitor = createBatchMonitor(() => ({
+        client: arrays.client,
+        jobQueue: 'adni-preprocess-ci',
+        clock: { now: () => now },
+        logger: { info() {} },
+        metrics: { gauge() {}, flush() {} },
+      }));
+      // Act
+      const stats = await monitor();
+      // Assess
+      expect(stats).toEqual({ backlog: 2, running: 2, longestRunningSeconds: 1800 });
+      const byArray = arrays.requests.filter((r) => r.body.arrayJobId).map((r) => [r.body.arrayJobId, r.body.jobStatus, r.body.jobQueue]);
+      expect(byArray).toEqual(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING'].map((s) => [arrayJobId, s, undefined]));
+    } finally {
+      await arrays.close();
+    }
+  });
+});
