@@ -85,6 +85,14 @@ describe('HTTP API Lambda: reprocess and backfill submit Batch jobs', () => {
     expect(deps.jobs !== undefined).toBe(served);
   });
 
+  it('the deployed wiring submits backfill as array jobs: its job submitter has submitArray', () => {
+    // Act
+    const deps = httpApiDepsFromEnv({ ...env, ADNI_JOB_QUEUE: 'q', ADNI_JOB_DEFINITION: 'adni-preprocess:1' });
+    // Assess
+    expect(deps.jobs?.jobs).toBeInstanceOf(BatchJobSubmitter);
+    expect(typeof deps.jobs?.jobs.submitArray).toBe('function');
+  });
+
   it('refuses a queue without a definition, naming both variables', () => {
     expect(() => httpApiDepsFromEnv({ ...env, ADNI_JOB_QUEUE: 'q' })).toThrow(/ADNI_JOB_QUEUE and ADNI_JOB_DEFINITION go together/);
   });
