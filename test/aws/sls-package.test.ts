@@ -127,6 +127,11 @@ describe('storage', () => {
     expect(rule.Transitions).toEqual([{ StorageClass: expect.stringMatching(/^GLACIER/), TransitionInDays: 90 }]);
   });
 
+  it('backfill array manifests (they list patient ids) expire after 30 days', () => {
+    const rule = buckets().raw.LifecycleConfiguration.Rules.find((r: any) => r.Prefix === 'jobs/arrays/');
+    expect(rule).toMatchObject({ Status: 'Enabled', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+  });
+
   it.each([
     ['RawBucketTlsOnlyPolicy', 'raw'],
     ['PreprocessedBucketTlsOnlyPolicy', 'preprocessed'],
