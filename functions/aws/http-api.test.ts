@@ -202,7 +202,7 @@ describe('HTTP API Lambda: POST /backfill submits AWS Batch array jobs', () => {
         const marker = await json(`jobs/${p}/${d}/${manifest.jobs[i].ADNI_FINGERPRINT}.json`);
         expect(marker).toMatchObject({ jobId: `${arrayJobId}:${i}`, provider: 'aws-batch' });
       }
-      expect(status.updates.map((u) => [u.status, u.jobId])).toEqual(SESSIONS.map((_, i) => ['requested', `${arrayJobId}:${i}`]));
+      expect(status.updates.map((u) => [u.status, u.jobId]).sort()).toEqual(SESSIONS.map((_, i) => ['requested', `${arrayJobId}:${i}`]));
     } finally {
       await batch.close();
     }

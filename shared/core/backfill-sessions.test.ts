@@ -73,7 +73,8 @@ describe('backfillSessions with an array-capable submitter', () => {
     for (const [i, r] of requests.entries()) {
       expect(await json(`jobs/${r.patientId}/${r.sessionDate}/${r.fingerprint}.json`)).toMatchObject({ fingerprint: r.fingerprint, jobId: `array-1:${i}`, provider: 'test', reprocess: { attempt: 1 } });
     }
-    expect(status.updates.map((u) => [u.jobId, u.status, u.job.fingerprint])).toEqual(requests.map((r, i) => [`array-1:${i}`, 'requested', r.fingerprint]));
+    // (recorded concurrently: in any order)
+    expect(status.updates.map((u) => [u.jobId, u.status, u.job.fingerprint]).sort()).toEqual(requests.map((r, i) => [`array-1:${i}`, 'requested', r.fingerprint]));
     expect(results.map((r) => [r.patientId, r.sessionDate, r.outcome.outcome, 'jobId' in r.outcome && r.outcome.jobId])).toEqual(
       requests.map((r, i) => [r.patientId, r.sessionDate, 'submitted', `array-1:${i}`]),
     );
@@ -133,5 +134,30 @@ describe('backfillSessions without submitArray (Azure, Google Cloud, local)', ()
     expect(plain.submitted.map((r) => r.patientId)).toEqual(['P001', 'P001', 'P002']);
     expect(results.map((r) => 'jobId' in r.outcome && r.outcome.jobId)).toEqual(['job-1', 'job-2', 'job-3']);
     expect(await store.list('jobs/arrays/')).toEqual([]);
+  });
+});
+
+describe('backfillSessions concurrency', () => {
+  it('claims at most `concurrency` sessions at once, and array indexes still follow the sessions’ order', async () => {
+    // Prepare: a store that counts conditional creates in flight
+    const sessions = await seed(5);
+    let inFlight = 0;
+    let most = 0;
+    const counting = Object.create(store) as FsObjectStore;
+    Object.defineProperty(counting, 'bucket', { value: store.bucket });
+    counting.putIfAbsent = async (...args: Parameters<FsObjectStore['putIfAbsent']>) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      try {
+        return await store.putIfAbsent(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    // Act
+    await backfillSessions({ ports: { ...ports, store: counting }, sessions, concurrency: 2 });
+    // Assess
+    expect(most).toBe(2);
+    expect(jobs.arrays[0].requests.map((r) => `${r.patientId}/${r.sessionDate}`)).toEqual(sessions.map((s) => `${s.patientId}/${s.sessionDate}`));
   });
 });

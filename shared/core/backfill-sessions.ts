@@ -15,7 +15,12 @@ export interface BackfillSessionsOptions {
   source?: string;
   /** Largest array per submission (default and most {@link MAX_ARRAY_SIZE}, AWS Batch's limit); tests lower it. */
   maxArraySize?: number;
+  /** Array path: how many sessions are claimed (and recorded) at once; default {@link DEFAULT_CONCURRENCY}. */
+  concurrency?: number;
 }
+
+/** Storage and status calls in flight at once on the array path: ~8x faster than one by one, gentle on FHIR. */
+export const DEFAULT_CONCURRENCY = 8;
 
 /** One session's backfill result: the reprocess outcomes, plus `failed` when its array could not be submitted. */
 export type BackfillSessionResult = SessionRef & {
@@ -52,28 +57,35 @@ export async function backfillSessions(options: BackfillSessionsOptions): Promis
 
   const maxArraySize = Math.min(options.maxArraySize ?? MAX_ARRAY_SIZE, MAX_ARRAY_SIZE);
   if (!Number.isInteger(maxArraySize) || maxArraySize < MIN_ARRAY_SIZE) throw new Error(`maxArraySize must be an integer from ${MIN_ARRAY_SIZE} to ${MAX_ARRAY_SIZE}`);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const results = new Map<SessionRef, BackfillSessionResult>();
-  const claimed: { session: SessionRef; job: ClaimedUploadJob }[] = [];
-  for (const session of sessions) {
+  // Claims of different sessions are independent: made `concurrency` at a time (a backfill runs inside the
+  // HTTP API's 29 s), each result kept at its session's position so array indexes follow the sessions' order.
+  const claims = await mapLimit(sessions, concurrency, async (session): Promise<ClaimedUploadJob | BackfillSessionResult> => {
     const event = makeUploadEvent({ id: randomUUID(), source, bucket: ports.store.bucket, key: rawKey(session, 'mri') });
     // Every claim is made before any submission, so a session that cannot be claimed is reported, not thrown:
-    // a throw here would leave the earlier sessions' markers claimed with no job behind them.
+    // a throw here would leave the other sessions' markers claimed with no job behind them.
     let outcome;
     try {
       outcome = await claimUploadJob(event, ports, { reprocess: true });
     } catch (error) {
-      results.set(session, failed(session, `could not claim the job marker: ${message(error)}`));
-      continue;
+      return failed(session, `could not claim the job marker: ${message(error)}`);
     }
-    if (outcome.outcome === 'claimed') claimed.push({ session, job: outcome.job });
-    else if (outcome.outcome === 'waiting') results.set(session, { ...session, outcome });
+    if (outcome.outcome === 'claimed') return outcome.job;
+    if (outcome.outcome === 'waiting') return { ...session, outcome };
     // A reprocess claim never collides and the key is built here: only an oversize input ends here.
-    else results.set(session, failed(session, outcome.outcome === 'ignored' ? outcome.reason : outcome.outcome));
+    return failed(session, outcome.outcome === 'ignored' ? outcome.reason : outcome.outcome);
+  });
+  const claimed: { session: SessionRef; job: ClaimedUploadJob }[] = [];
+  for (const [i, claim] of claims.entries()) {
+    if ('markerKey' in claim) claimed.push({ session: sessions[i], job: claim });
+    else results.set(sessions[i], claim);
   }
 
   for (let start = 0; start < claimed.length; start += maxArraySize) {
     const chunk = claimed.slice(start, start + maxArraySize);
-    for (const [i, outcome] of (await submitChunk(ports, chunk.map((c) => c.job))).entries()) results.set(chunk[i].session, { ...chunk[i].session, outcome });
+    const outcomes = await submitChunk(ports, chunk.map((c) => c.job), concurrency);
+    for (const [i, outcome] of outcomes.entries()) results.set(chunk[i].session, { ...chunk[i].session, outcome });
   }
   return sessions.map((s) => results.get(s)!);
 }
@@ -81,7 +93,7 @@ export async function backfillSessions(options: BackfillSessionsOptions): Promis
 type ChunkOutcome = BackfillSessionResult['outcome'];
 
 /** Submits one chunk of claimed jobs: an array of 2+ (manifest first), or a plain job for one; records or releases. */
-async function submitChunk(ports: UploadPorts, jobs: ClaimedUploadJob[]): Promise<ChunkOutcome[]> {
+async function submitChunk(ports: UploadPorts, jobs: ClaimedUploadJob[], concurrency: number): Promise<ChunkOutcome[]> {
   let submitted: SubmittedJob[];
   let manifestKey: string | undefined;
   try {
@@ -98,7 +110,7 @@ async function submitChunk(ports: UploadPorts, jobs: ClaimedUploadJob[]): Promis
   } catch (error) {
     // Nothing of this chunk runs: free every claim so the next backfill submits these sessions again.
     const reason = `job submission failed: ${message(error)}`;
-    for (const job of jobs) await releaseUploadJob(job, ports, error, 'backfill submission failed; the session is left for the next backfill');
+    await mapLimit(jobs, concurrency, (job) => releaseUploadJob(job, ports, error, 'backfill submission failed; the session is left for the next backfill'));
     if (manifestKey) {
       await ports.store.delete(manifestKey).catch((cleanupError: unknown) => {
         ports.logger.warn('could not delete the manifest of a failed array submission', { manifestKey, error: String(cleanupError) });
@@ -106,8 +118,7 @@ async function submitChunk(ports: UploadPorts, jobs: ClaimedUploadJob[]): Promis
     }
     return jobs.map((job) => failed(job.session, reason).outcome);
   }
-  const outcomes: ChunkOutcome[] = [];
-  for (const [i, job] of jobs.entries()) outcomes.push(await recordSubmittedJob(job, submitted[i], ports));
+  const outcomes: ChunkOutcome[] = await mapLimit(jobs, concurrency, (job, i) => recordSubmittedJob(job, submitted[i], ports));
   if (manifestKey) ports.logger.info('backfill array job submitted', { manifestKey, size: jobs.length, jobId: submitted[0].jobId.split(':')[0] });
   return outcomes;
 }
@@ -118,4 +129,18 @@ function failed(session: SessionRef, reason: string): BackfillSessionResult {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
