@@ -6,7 +6,7 @@ import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { systemClock } from '../../shared/ports/observability.js';
 import { BlobObjectStore } from '../../providers/azure/blob-object-store.js';
 import { startAzurite, type RunningAzurite } from '../../test/azure/azurite.js';
-import { shuffle } from '../../test/azure/shuffle.js';
+import { shuffle } from '../../test/support/shuffle.js';
 import { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } from '../../test/support/recorders.js';
 import { azureUploadDepsFromEnv, createAzureUploadHandlers } from './upload-trigger.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadPorts } from '../../shared/core/handle-upload.js';
 import { systemClock } from '../../shared/ports/observability.js';
 import { GcsObjectStore } from '../../providers/gcp/gcs-object-store.js';
-import { shuffle } from '../../test/azure/shuffle.js';
+import { shuffle } from '../../test/support/shuffle.js';
 import { startFakeGcs, type FakeGcs } from '../../test/gcp/fake-gcs.js';
 import { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } from '../../test/support/recorders.js';
 import { gcpHttpDepsFromEnv } from './http-api.js';

@@ -7,6 +7,7 @@ import { makeUploadEvent, type UploadEvent } from '../domain/upload-event.js';
 import { systemClock } from '../ports/observability.js';
 import { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } from '../../test/support/recorders.js';
 import { handleUpload, type UploadPorts } from './handle-upload.js';
+import { shuffle } from '../../test/support/shuffle.js';
 
 let root: string;
 let store: FsObjectStore;
@@ -141,20 +142,3 @@ describe('handleUpload', () => {
     expect(outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(180);
   });
 });
-
-/** Deterministic Fisher-Yates (mulberry32), so a failure replays. */
-export function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}

@@ -7,24 +7,8 @@ import { startLoopbackBatch, type LoopbackBatch } from './batch-recorder.js';
 import { enforceConditionalCreate } from './enforce-conditional-create.js';
 import { awsFixture } from './fixtures.js';
 import { startLoopbackS3, type LoopbackS3 } from './s3rver.js';
+import { shuffle } from '../support/shuffle.js';
 
-/** Deterministic shuffle (mulberry32), so a failure replays exactly. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /** Runs `work` over `items` with at most `limit` in flight, like concurrent Lambda invocations. */
 async function inFlight<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>) {

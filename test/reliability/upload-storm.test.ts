@@ -10,24 +10,8 @@ import { handleUpload } from '../../shared/core/handle-upload.js';
 import { makeUploadEvent } from '../../shared/domain/upload-event.js';
 import { systemClock } from '../../shared/ports/observability.js';
 import { MemoryLogger, MemoryMetrics } from '../support/recorders.js';
+import { shuffle } from '../support/shuffle.js';
 
-/** Deterministic shuffle (mulberry32), so a failure replays exactly. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /**
  * An upload storm on the local stack's upload path: the folder store (job markers by `link(2)`), the core
