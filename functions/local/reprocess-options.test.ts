@@ -27,4 +27,16 @@ describe('adni reprocess / backfill options', () => {
     const parsed = BackfillOptionsSchema.safeParse({ dryRun: true, timeout: 'soon' });
     expect(optionsError(parsed.error!).message).toMatch(/^--timeout: /);
   });
+
+  it.each([['-1'], ['1.5'], ['10081'], ['soon']])('backfill: refuses --in-flight-minutes %s, naming the flag', (value) => {
+    // Act
+    const parsed = BackfillOptionsSchema.safeParse({ inFlightMinutes: value });
+    // Assess
+    expect(optionsError(parsed.error!).message).toBe('--in-flight-minutes must be a whole number of minutes, 0 to 10080');
+  });
+
+  it('backfill: --in-flight-minutes is a number when given, absent otherwise (the API default applies)', () => {
+    expect(BackfillOptionsSchema.parse({ inFlightMinutes: '0' }).inFlightMinutes).toBe(0);
+    expect(BackfillOptionsSchema.parse({})).not.toHaveProperty('inFlightMinutes');
+  });
 });

@@ -16,6 +16,13 @@ export type ReprocessOptions = z.infer<typeof ReprocessOptionsSchema>;
 /** The options of `adni backfill`. */
 export const BackfillOptionsSchema = z.object({
   dryRun: z.boolean().default(false),
+  /** Leave out sessions with a job submitted less than this many minutes ago (the API's default when absent). */
+  inFlightMinutes: z.coerce
+    .number({ error: '--in-flight-minutes must be a whole number of minutes, 0 to 10080' })
+    .int('--in-flight-minutes must be a whole number of minutes, 0 to 10080')
+    .min(0, '--in-flight-minutes must be a whole number of minutes, 0 to 10080')
+    .max(10_080, '--in-flight-minutes must be a whole number of minutes, 0 to 10080')
+    .optional(),
   api: ApiUrl,
   timeout: Timeout,
 });

@@ -86,6 +86,28 @@ describe('adni backfill / adni reprocess against the local stack', () => {
     expect(code).toBe(1);
     expect(lines).toEqual(['S002 2024-03-01: not submitted, pet file missing', '0 of 1 session(s) submitted for preprocessing']);
   });
+
+  it('backfill leaves out a session whose job was just submitted, and says so; --in-flight-minutes 0 includes it', async () => {
+    // Prepare: a session lacking outputs whose job marker is a minute old (its job queued or running elsewhere)
+    await stack.store.put('raw/S003/2024-03-01/mri.nii.gz', tinyNiftiGz({ seed: 4 }));
+    await stack.store.put('raw/S003/2024-03-01/pet.nii.gz', tinyNiftiGz({ seed: 5 }));
+    const since = new Date(Date.now() - 60_000).toISOString();
+    await stack.store.put('jobs/S003/2024-03-01/00000000000000aa.json', JSON.stringify({ createdAt: since, submittedAt: since }));
+    // Act
+    lines.length = 0;
+    const code = await runBackfill({ dryRun: false, api: stack.url, timeout: 30 }, output());
+    const withZero: string[] = [];
+    await runBackfill({ dryRun: true, inFlightMinutes: 0, api: stack.url, timeout: 30 }, { log: (l) => withZero.push(l), env });
+    // Assess
+    expect(code).toBe(0);
+    expect(lines).toEqual([
+      `S003 2024-03-01: lacks outputs, left out: a job was submitted at ${since} (still in flight?)`,
+      '1 session(s) left out as in flight (--in-flight-minutes 0 submits them too)',
+      '0 of 0 session(s) lacking outputs submitted for preprocessing',
+    ]);
+    expect(await stack.store.list('jobs/S003/2024-03-01/')).toHaveLength(1);
+    expect(withZero).toEqual(['S003 2024-03-01: lacks outputs', '1 session(s) lack outputs (dry run: nothing submitted)']);
+  });
 });
 
 describe('postJson timeout', () => {

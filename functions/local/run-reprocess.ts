@@ -52,14 +52,17 @@ export async function runBackfill(options: BackfillOptions, output: CommandOutpu
   const { status, body } = await postJson({
     api: options.api,
     path: '/backfill',
-    body: { dry_run: options.dryRun },
+    body: { dry_run: options.dryRun, ...(options.inFlightMinutes === undefined ? {} : { in_flight_minutes: options.inFlightMinutes }) },
     timeoutMs: options.timeout * 1000,
     env: output.env,
   });
   if (status !== 200 && status !== 202) throw new Error(`POST /backfill failed (HTTP ${status}): ${apiErrorMessage(body)}`);
   const sessions = (body.sessions ?? []) as SessionLine[];
   for (const s of sessions) output.log(options.dryRun ? `${s.patient_id} ${s.session_date}: lacks outputs` : describe(s.patient_id ?? '?', s));
+  const inFlight = (body.in_flight ?? []) as { patient_id: string; session_date: string; since: string }[];
+  for (const s of inFlight) output.log(`${s.patient_id} ${s.session_date}: lacks outputs, left out: a job was submitted at ${s.since} (still in flight?)`);
   const submitted = sessions.filter((s) => s.outcome === 'submitted').length;
+  if (inFlight.length) output.log(`${inFlight.length} session(s) left out as in flight (--in-flight-minutes 0 submits them too)`);
   output.log(
     options.dryRun
       ? `${sessions.length} session(s) lack outputs (dry run: nothing submitted)`

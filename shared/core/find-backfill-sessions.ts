@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { parseRawKey, preprocessedPrefix, type SessionRef } from '../domain/session-key.js';
 import type { ObjectStore } from '../ports/object-store.js';
 
@@ -37,4 +38,70 @@ export async function findBackfillSessions(options: FindBackfillSessionsOptions)
     if (!(await outputs.head(`${preprocessedPrefix(session)}${COMPLETED_OUTPUT}`))) missing.push(session);
   }
   return missing;
+}
+
+/**
+ * How long after its last job was submitted a session lacking outputs still counts as in flight: a job may wait
+ * in its queue, then run up to 30 min per attempt, 3 attempts on AWS Batch (serverless.yml `jobAttempts`).
+ */
+export const DEFAULT_IN_FLIGHT_MINUTES = 120;
+
+/** The fields of a job marker this check reads; anything else in it is ignored. */
+const MarkerTimesSchema = z.object({ createdAt: z.iso.datetime().optional(), submittedAt: z.iso.datetime().optional() });
+
+export interface PartitionInFlightOptions {
+  /** Where the job markers are (`jobs/{p}/{s}/{fingerprint}.json`: the upload store). */
+  store: ObjectStore;
+  sessions: SessionRef[];
+  now: Date;
+  /** A session whose newest job was submitted (or claimed) less than this long ago is in flight; 0 turns the check off. */
+  windowMinutes: number;
+}
+
+/** A session left out of a backfill because a job for it was submitted recently. */
+export interface InFlightSession extends SessionRef {
+  /** When its newest job was submitted (or claimed, where the submission was never recorded). */
+  since: Date;
+}
+
+/**
+ * Splits the sessions a backfill found into those to submit (`due`) and those whose newest job marker is younger
+ * than the window (`inFlight`): without it, a backfill run while jobs are still queued or running would submit
+ * every one of them again. It reads markers, not job state (which needs the cloud's API), so a job that failed
+ * inside the window also waits for the window, or for `adni reprocess`, or a backfill with a shorter window.
+ * A marker that cannot be read or parsed counts as no marker.
+ *
+ * @example
+ * const { due, inFlight } = await partitionInFlight({ store, sessions, now: new Date(), windowMinutes: 120 });
+ */
+export async function partitionInFlight(options: PartitionInFlightOptions): Promise<{ due: SessionRef[]; inFlight: InFlightSession[] }> {
+  const due: SessionRef[] = [];
+  const inFlight: InFlightSession[] = [];
+  const windowMs = options.windowMinutes * 60_000;
+  for (const session of options.sessions) {
+    const since = windowMs > 0 ? await newestJobTime(options.store, session) : undefined;
+    if (since && options.now.getTime() - since.getTime() < windowMs) inFlight.push({ ...session, since });
+    else due.push(session);
+  }
+  return { due, inFlight };
+}
+
+async function newestJobTime(store: ObjectStore, session: SessionRef): Promise<Date | undefined> {
+  let newest: Date | undefined;
+  for (const head of await store.list(`jobs/${session.patientId}/${session.sessionDate}/`)) {
+    const text = await store
+      .get(head.key)
+      .then((bytes) => Buffer.from(bytes).toString('utf8'))
+      .catch(() => undefined);
+    let json: unknown;
+    try {
+      json = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const times = MarkerTimesSchema.safeParse(json);
+    const at = times.success ? (times.data.submittedAt ?? times.data.createdAt) : undefined;
+    if (at && (!newest || Date.parse(at) > newest.getTime())) newest = new Date(at);
+  }
+  return newest;
 }

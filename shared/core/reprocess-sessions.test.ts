@@ -7,7 +7,7 @@ import { makeUploadEvent } from '../domain/upload-event.js';
 import { systemClock } from '../ports/observability.js';
 import { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } from '../../test/support/recorders.js';
 import { reprocessFingerprint } from './claim-job-marker.js';
-import { findBackfillSessions } from './find-backfill-sessions.js';
+import { findBackfillSessions, partitionInFlight } from './find-backfill-sessions.js';
 import { handleUpload, type UploadPorts } from './handle-upload.js';
 import { reprocessSessions } from './reprocess-sessions.js';
 
@@ -151,5 +151,44 @@ describe('findBackfillSessions', () => {
     // Act / Assess
     expect(await findBackfillSessions({ store })).toHaveLength(1);
     expect(await findBackfillSessions({ store, outputs })).toEqual([]);
+  });
+});
+
+describe('partitionInFlight', () => {
+  const session = { patientId: 'P001', sessionDate: '2024-03-01' };
+  const at = (iso: string) => new Date(iso);
+
+  it.each([
+    { case: 'submitted 10 min ago, window 120', submittedAt: '2026-01-01T11:50:00.000Z', window: 120, inFlight: true },
+    { case: 'submitted 121 min ago, window 120', submittedAt: '2026-01-01T09:59:00.000Z', window: 120, inFlight: false },
+    { case: 'submitted 1 min ago, window 0 (check off)', submittedAt: '2026-01-01T11:59:00.000Z', window: 0, inFlight: false },
+  ])('$case → in flight: $inFlight', async ({ submittedAt, window, inFlight }) => {
+    // Prepare
+    await store.put('jobs/P001/2024-03-01/00000000000000aa.json', JSON.stringify({ createdAt: submittedAt, submittedAt }));
+    // Act
+    const result = await partitionInFlight({ store, sessions: [session], now: at('2026-01-01T12:00:00.000Z'), windowMinutes: window });
+    // Assess
+    expect(result.inFlight).toEqual(inFlight ? [{ ...session, since: at(submittedAt) }] : []);
+    expect(result.due).toEqual(inFlight ? [] : [session]);
+  });
+
+  it('takes the newest of several markers, and a claim never recorded as submitted by its createdAt', async () => {
+    // Prepare: an old finished attempt and a recent claim whose submission was never recorded
+    await store.put('jobs/P001/2024-03-01/00000000000000aa.json', JSON.stringify({ createdAt: '2025-06-01T00:00:00.000Z', submittedAt: '2025-06-01T00:00:01.000Z' }));
+    await store.put('jobs/P001/2024-03-01/00000000000000bb.json', JSON.stringify({ createdAt: '2026-01-01T11:30:00.000Z' }));
+    // Act
+    const result = await partitionInFlight({ store, sessions: [session], now: at('2026-01-01T12:00:00.000Z'), windowMinutes: 120 });
+    // Assess
+    expect(result.inFlight).toEqual([{ ...session, since: at('2026-01-01T11:30:00.000Z') }]);
+  });
+
+  it('a marker that is not JSON or has no times counts as no marker (the session is due)', async () => {
+    // Prepare
+    await store.put('jobs/P001/2024-03-01/00000000000000aa.json', 'not json');
+    await store.put('jobs/P001/2024-03-01/00000000000000bb.json', JSON.stringify({ createdAt: 'yesterday' }));
+    // Act
+    const result = await partitionInFlight({ store, sessions: [session], now: at('2026-01-01T12:00:00.000Z'), windowMinutes: 120 });
+    // Assess
+    expect(result).toEqual({ due: [session], inFlight: [] });
   });
 });

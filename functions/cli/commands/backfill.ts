@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .command('backfill')
     .description('submit preprocessing for every raw session with MRI + PET but no roi_features.json (POST /backfill)')
     .option('--dry-run', 'only list the sessions lacking outputs', false)
+    .option('--in-flight-minutes <n>', 'leave out sessions with a job submitted less than n minutes ago (default 120; 0: submit them too)')
     .option('--api <url>', 'API of a running stack (ADNI_API_KEY / ADNI_ACCESS_TOKEN are sent when set)', 'http://127.0.0.1:8080')
     .option('--timeout <seconds>', 'how long to wait for the API', '60')
     .action(async (raw: Record<string, unknown>) => {

@@ -5,20 +5,22 @@ import type { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../../providers/local/fs-object-store.js';
 import { MemoryLogger, MemoryMetrics, RecordingJobSubmitter, RecordingStatusSink } from '../../../test/support/recorders.js';
-import { systemClock } from '../../ports/observability.js';
 import { createApiApp } from '../app.js';
 
 let root: string;
 let store: FsObjectStore;
 let jobs: RecordingJobSubmitter;
 let app: Hono;
+/** The API's clock (markers are stamped with it too): tests move it to step past the in-flight window. */
+let now: Date;
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'adni-reprocess-api-'));
   store = new FsObjectStore({ root, bucket: 'local' });
   jobs = new RecordingJobSubmitter();
   const logger = new MemoryLogger();
-  app = createApiApp({ store, logger, jobs: { store, jobs, status: new RecordingStatusSink(), clock: systemClock, logger, metrics: new MemoryMetrics() } });
+  now = new Date('2026-01-01T12:00:00.000Z');
+  app = createApiApp({ store, logger, jobs: { store, jobs, status: new RecordingStatusSink(), clock: { now: () => now }, logger, metrics: new MemoryMetrics() } });
 });
 afterEach(async () => rm(root, { recursive: true, force: true }));
 
@@ -93,7 +95,7 @@ describe('POST /backfill', () => {
     const response = await post('/backfill', { dry_run: true });
     // Assess
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ dry_run: true, sessions: [{ patient_id: 'P001', session_date: '2024-09-01' }] });
+    expect(await response.json()).toEqual({ dry_run: true, sessions: [{ patient_id: 'P001', session_date: '2024-09-01' }], in_flight: [] });
     expect(jobs.submitted).toEqual([]);
   });
 
@@ -109,6 +111,46 @@ describe('POST /backfill', () => {
   it('refuses a dry_run that is not a boolean', async () => {
     const response = await post('/backfill', { dry_run: 'yes' });
     expect(response.status).toBe(400);
+    expect(jobs.submitted).toEqual([]);
+  });
+
+  it('a second backfill while the first job is in flight submits nothing and lists the session under in_flight', async () => {
+    // Prepare
+    await post('/backfill', {});
+    now = new Date(now.getTime() + 10 * 60_000);
+    // Act
+    const again = await post('/backfill', {});
+    const dryRun = await post('/backfill', { dry_run: true });
+    // Assess
+    expect(again.status).toBe(200);
+    const inFlight = [{ patient_id: 'P001', session_date: '2024-09-01', since: '2026-01-01T12:00:00.000Z' }];
+    expect(await again.json()).toEqual({ dry_run: false, sessions: [], in_flight: inFlight });
+    expect(await dryRun.json()).toEqual({ dry_run: true, sessions: [], in_flight: inFlight });
+    expect(jobs.submitted).toHaveLength(1);
+  });
+
+  it.each([
+    { case: 'past the default 120 min window', minutesLater: 121, body: {} },
+    { case: 'with in_flight_minutes 0', minutesLater: 1, body: { in_flight_minutes: 0 } },
+    { case: 'with a window shorter than the job age', minutesLater: 30, body: { in_flight_minutes: 15 } },
+  ])('submits the session again $case', async ({ minutesLater, body }) => {
+    // Prepare
+    await post('/backfill', {});
+    now = new Date(now.getTime() + minutesLater * 60_000);
+    // Act
+    const again = await post('/backfill', body);
+    // Assess
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as any).in_flight).toEqual([]);
+    expect(jobs.submitted).toHaveLength(2);
+  });
+
+  it.each([-1, 1.5, 10_081, '60'])('refuses in_flight_minutes %j, naming the field', async (value) => {
+    // Act
+    const response = await post('/backfill', { in_flight_minutes: value });
+    // Assess
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('in_flight_minutes');
     expect(jobs.submitted).toEqual([]);
   });
 });

@@ -29,6 +29,9 @@ export const BackfillResponseSchema = z.object({
       reason: z.string().optional().describe('why a session was not submitted (outcome failed)'),
     }),
   ),
+  in_flight: z
+    .array(z.object({ patient_id: z.string(), session_date: z.string(), since: z.string().describe('when its newest job was submitted (ISO 8601)') }))
+    .describe('sessions lacking outputs left out because a job for them was submitted within in_flight_minutes'),
 });
 
 export interface ReprocessRouteDeps {
