@@ -5,6 +5,7 @@ import type { SubmittedJob } from '../ports/job-submitter.js';
 import { claimUploadJob, recordSubmittedJob, releaseUploadJob, type ClaimedUploadJob, type UploadPorts } from './handle-upload.js';
 import { jobArrayManifest, jobArrayManifestKey, MAX_ARRAY_SIZE, MIN_ARRAY_SIZE, newJobArrayId } from './job-array-manifest.js';
 import { reprocessSessions, type ReprocessSessionResult } from './reprocess-sessions.js';
+import { mapLimit } from '../util/map-limit.js';
 
 export interface BackfillSessionsOptions {
   /** The upload ports (store, job submitter, status sink...). */
@@ -129,18 +130,4 @@ function failed(session: SessionRef, reason: string): BackfillSessionResult {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseRawKey, preprocessedPrefix, type SessionRef } from '../domain/session-key.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import { mapLimit } from '../util/map-limit.js';
 
 export interface FindBackfillSessionsOptions {
   /** Where raw uploads are. */
@@ -8,6 +9,9 @@ export interface FindBackfillSessionsOptions {
   /** Where `preprocessed/` is; default `store`. */
   outputs?: ObjectStore;
 }
+
+/** Storage round trips in flight at once while scanning sessions (a backfill runs inside a request's time limit). */
+const STORAGE_CONCURRENCY = 16;
 
 /** The file whose presence means a session's preprocessing completed (the job writes it last of the features). */
 export const COMPLETED_OUTPUT = 'roi_features.json';
@@ -32,12 +36,9 @@ export async function findBackfillSessions(options: FindBackfillSessionsOptions)
     entry.seen.add(modality);
     modalities.set(id, entry);
   }
-  const missing: SessionRef[] = [];
-  for (const { session, seen } of modalities.values()) {
-    if (seen.size < 2) continue;
-    if (!(await outputs.head(`${preprocessedPrefix(session)}${COMPLETED_OUTPUT}`))) missing.push(session);
-  }
-  return missing;
+  const complete = [...modalities.values()].filter(({ seen }) => seen.size === 2).map(({ session }) => session);
+  const finished = await mapLimit(complete, STORAGE_CONCURRENCY, async (session) => Boolean(await outputs.head(`${preprocessedPrefix(session)}${COMPLETED_OUTPUT}`)));
+  return complete.filter((_, i) => !finished[i]);
 }
 
 /**
@@ -78,11 +79,12 @@ export async function partitionInFlight(options: PartitionInFlightOptions): Prom
   const due: SessionRef[] = [];
   const inFlight: InFlightSession[] = [];
   const windowMs = options.windowMinutes * 60_000;
-  for (const session of options.sessions) {
-    const since = windowMs > 0 ? await newestJobTime(options.store, session) : undefined;
+  const newest = windowMs > 0 ? await mapLimit(options.sessions, STORAGE_CONCURRENCY, (session) => newestJobTime(options.store, session)) : [];
+  options.sessions.forEach((session, i) => {
+    const since = newest[i];
     if (since && options.now.getTime() - since.getTime() < windowMs) inFlight.push({ ...session, since });
     else due.push(session);
-  }
+  });
   return { due, inFlight };
 }
 
