@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { handleUpload, type JobMarker, type UploadOutcome, type UploadPorts } from '../../shared/core/handle-upload.js';
-import { parseRawKey } from '../../shared/domain/session-key.js';
+import { jobMarkerPrefix, parseRawKey } from '../../shared/domain/session-key.js';
 import { makeUploadEvent, type UploadEvent } from '../../shared/domain/upload-event.js';
 import type { JobSubmitter } from '../../shared/ports/job-submitter.js';
 import { redactKey } from '../../shared/util/redact.js';
@@ -118,7 +118,7 @@ export class UploadDispatcher {
     if (!parsed.ok) return;
     const { patientId, sessionDate } = parsed.value;
     try {
-      for (const head of await store.list(`jobs/${patientId}/${sessionDate}/`)) {
+      for (const head of await store.list(jobMarkerPrefix({ patientId, sessionDate }))) {
         const marker = JSON.parse(new TextDecoder().decode(await store.get(head.key))) as Partial<JobMarker>;
         if (marker.eventId === event.id && !marker.jobId) await store.delete(head.key);
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { jobMarkerKey, type SessionRef } from '../domain/session-key.js';
+import { jobMarkerKey, jobMarkerPrefix, type SessionRef } from '../domain/session-key.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { JobMarker } from './handle-upload.js';
 
@@ -42,7 +42,7 @@ export async function claimJobMarker(options: ClaimJobMarkerOptions): Promise<Cl
     return claim.created ? { created: true, fingerprint: inputFingerprint, markerKey, marker } : { created: false, fingerprint: inputFingerprint };
   }
   // Start near the next free slot (one list call) instead of probing from 1 each time; collisions move on.
-  const existing = (await store.list(`jobs/${session.patientId}/${session.sessionDate}/`)).length;
+  const existing = (await store.list(jobMarkerPrefix(session))).length;
   const maxAttempts = options.maxAttempts ?? 1000;
   for (let attempt = Math.max(1, existing), tries = 0; tries < maxAttempts; attempt++, tries++) {
     const fingerprint = reprocessFingerprint(inputFingerprint, attempt);

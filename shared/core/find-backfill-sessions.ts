@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRawKey, preprocessedPrefix, type SessionRef } from '../domain/session-key.js';
+import { jobMarkerPrefix, parseRawKey, preprocessedPrefix, type SessionRef } from '../domain/session-key.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { mapLimit } from '../util/map-limit.js';
 
@@ -89,21 +89,20 @@ export async function partitionInFlight(options: PartitionInFlightOptions): Prom
 }
 
 async function newestJobTime(store: ObjectStore, session: SessionRef): Promise<Date | undefined> {
-  let newest: Date | undefined;
-  for (const head of await store.list(`jobs/${session.patientId}/${session.sessionDate}/`)) {
-    const text = await store
-      .get(head.key)
-      .then((bytes) => Buffer.from(bytes).toString('utf8'))
-      .catch(() => undefined);
-    let json: unknown;
-    try {
-      json = text === undefined ? undefined : JSON.parse(text);
-    } catch {
-      continue;
-    }
-    const times = MarkerTimesSchema.safeParse(json);
-    const at = times.success ? (times.data.submittedAt ?? times.data.createdAt) : undefined;
-    if (at && (!newest || Date.parse(at) > newest.getTime())) newest = new Date(at);
+  let newest: number | undefined;
+  for (const head of await store.list(jobMarkerPrefix(session))) {
+    const times = MarkerTimesSchema.safeParse(await readJson(store, head.key));
+    const at = times.success ? Date.parse(times.data.submittedAt ?? times.data.createdAt ?? '') : NaN;
+    if (at > (newest ?? -Infinity)) newest = at;
   }
-  return newest;
+  return newest === undefined ? undefined : new Date(newest);
+}
+
+/** The object parsed as JSON, or undefined when it cannot be read or is not JSON. */
+async function readJson(store: ObjectStore, key: string): Promise<unknown> {
+  try {
+    return JSON.parse(new TextDecoder().decode(await store.get(key)));
+  } catch {
+    return undefined;
+  }
 }

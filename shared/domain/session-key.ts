@@ -74,9 +74,14 @@ export function preprocessedPrefix(session: SessionRef): string {
   return `preprocessed/${session.patientId}/${session.sessionDate}/`;
 }
 
+/** Where a session's job markers are (one per job ever claimed for it). Ends with a slash. */
+export function jobMarkerPrefix(session: SessionRef): string {
+  return `jobs/${session.patientId}/${session.sessionDate}/`;
+}
+
 /** The idempotency marker of one job: one per session version (fingerprint). */
 export function jobMarkerKey(session: SessionRef, fingerprint: string): string {
-  return `jobs/${session.patientId}/${session.sessionDate}/${fingerprint}.json`;
+  return `${jobMarkerPrefix(session)}${fingerprint}.json`;
 }
 
 function fail(reason: string): KeyParseResult {
