@@ -153,11 +153,13 @@ async function runNative(bin: string): Promise<Native> {
     await exec(bin, [...args, '-out', path.join(dir, out), '-threads', String(threads)], { maxBuffer: 64 * 2 ** 20 });
     return Math.round(performance.now() - t);
   };
-  const affineBsplineMs = await time(['-f', path.join(dir, 'fixed.nii.gz'), '-m', path.join(dir, 'moving.nii.gz'), '-p', path.join(dir, 'affine.txt'), '-p', path.join(dir, 'bspline.txt')], 'deformable');
-  const rigidMs = await time(['-f', path.join(dir, 'fixed.nii.gz'), '-m', path.join(dir, 'pet.nii.gz'), '-p', path.join(dir, 'rigid.txt')], 'rigid');
+  const deformableArgs = ['-f', path.join(dir, 'fixed.nii.gz'), '-m', path.join(dir, 'moving.nii.gz'), '-p', path.join(dir, 'affine.txt'), '-p', path.join(dir, 'bspline.txt')];
+  const rigidArgs = ['-f', path.join(dir, 'fixed.nii.gz'), '-m', path.join(dir, 'pet.nii.gz'), '-p', path.join(dir, 'rigid.txt')];
+  const affineBsplineMs = await time(deformableArgs, 'deformable');
+  const rigidMs = await time(rigidArgs, 'rigid');
   // One thread as well: the wasm build has one, so this separates the threading gap from the code-generation gap.
-  const affineBspline1ThreadMs = await time(['-f', path.join(dir, 'fixed.nii.gz'), '-m', path.join(dir, 'moving.nii.gz'), '-p', path.join(dir, 'affine.txt'), '-p', path.join(dir, 'bspline.txt')], 'deformable-1', 1);
-  const rigid1ThreadMs = await time(['-f', path.join(dir, 'fixed.nii.gz'), '-m', path.join(dir, 'pet.nii.gz'), '-p', path.join(dir, 'rigid.txt')], 'rigid-1', 1);
+  const affineBspline1ThreadMs = await time(deformableArgs, 'deformable-1', 1);
+  const rigid1ThreadMs = await time(rigidArgs, 'rigid-1', 1);
   let t = performance.now();
   await registerAffineBSpline({ fixed, moving, affine: DEFAULT_REGISTRATION.affine, bspline: DEFAULT_REGISTRATION.bspline });
   const wasmAffineBsplineMs = Math.round(performance.now() - t);
